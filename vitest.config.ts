@@ -18,7 +18,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // The machine has two cores and the brokers need them: one integration file at a time.
-          fileParallelism: false,
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

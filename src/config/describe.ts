@@ -1,0 +1,72 @@
+import { redactProperties } from './redact.js';
+import { SETTING_NAMES, SETTINGS } from './settings.js';
+import type { ClientProperties, FlowConfig, MirrorConfig } from './mirror-config.js';
+
+/** A JSON-ready view of the resolved configuration with every secret redacted. */
+export function redactedView(config: MirrorConfig): unknown {
+  return {
+    file: config.file,
+    clusters: config.clusters.map((c) => ({ alias: c.alias, bootstrapServers: c.bootstrapServers, client: redactProperties(c.client) })),
+    flows: config.flows.map((f) => ({
+      name: f.name,
+      enabled: f.enabled,
+      heartbeats: f.heartbeats,
+      settings: f.settings,
+      clients: Object.fromEntries(Object.entries(f.clients).map(([role, props]) => [role, redactProperties(props as ClientProperties)])),
+    })),
+    warnings: config.warnings,
+  };
+}
+
+/** What `kmirror validate` prints: the resolved flows, secrets redacted. */
+export function describeConfig(config: MirrorConfig): string {
+  const enabled = config.flows.filter((f) => f.enabled);
+  const heartbeatOnly = config.flows.filter((f) => !f.enabled);
+  const out: string[] = [];
+  out.push(`${config.file ?? 'configuration'}: ${config.clusters.length} cluster(s), ` +
+    `${enabled.length} replication flow(s), ${heartbeatOnly.length} heartbeat-only pair(s)`);
+  out.push('', 'clusters:');
+  for (const cluster of config.clusters) {
+    out.push(`  ${cluster.alias}`);
+    for (const [k, v] of Object.entries(redactProperties(cluster.client))) out.push(`    ${k} = ${v}`);
+  }
+  for (const flow of enabled) out.push('', ...describeFlow(flow));
+  if (heartbeatOnly.length > 0) {
+    out.push('', `heartbeats only (MM2 emits heartbeats for every pair unless emit.heartbeats.enabled = false):`);
+    out.push(`  ${heartbeatOnly.map((f) => f.name).join(', ')}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function describeFlow(flow: FlowConfig): string[] {
+  const s = flow.settings;
+  const out = [`flow ${flow.name} (enabled)`];
+  out.push(`  topics: ${s.topics.join(', ') || '(none)'}   excluding: ${s['topics.exclude'].join(', ') || '(none)'}`);
+  out.push(`  groups: ${s.groups.join(', ') || '(none)'}   excluding: ${s['groups.exclude'].join(', ') || '(none)'}`);
+  out.push(`  naming: ${s['replication.policy.class']} (separator '${s['replication.policy.separator']}')`);
+  const changed = SETTING_NAMES.filter((name) => flow.origins[name] !== undefined)
+    .filter((name) => !['topics', 'topics.exclude', 'groups', 'groups.exclude'].includes(name));
+  if (changed.length > 0) {
+    out.push('  settings (set in the file):');
+    for (const name of changed) {
+      const origin = flow.origins[name]!;
+      out.push(`    ${name} = ${format(s[name])}   (${origin.key}, line ${origin.line})`);
+    }
+  }
+  out.push('  every other setting: MM2\'s default (--json lists them all)');
+  out.push('  clients:');
+  const roles: [string, ClientProperties][] = [
+    [`source consumer (${flow.source})`, flow.clients.sourceConsumer],
+    [`target producer (${flow.target})`, flow.clients.targetProducer],
+    [`source admin (${flow.source})`, flow.clients.sourceAdmin],
+    [`target admin (${flow.target})`, flow.clients.targetAdmin],
+  ];
+  for (const [label, props] of roles) {
+    out.push(`    ${label}: ${Object.entries(redactProperties(props)).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  }
+  return out;
+}
+
+function format(value: unknown): string {
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}

@@ -1,0 +1,19 @@
+/**
+ * Secrets never leave the process: any setting whose name says it holds a credential is shown as
+ * REDACTED in output, logs, HTTP answers and error messages. Over-redacting is harmless.
+ */
+const SECRET_NAME = /password|secret|jaas|credential|token|(^|\.)ssl\.key\.pem$|(^|\.)ssl\.keystore\.key$|(^|\.)ssl_key\b|private/i;
+
+export const REDACTED = '[redacted]';
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_NAME.test(key);
+}
+
+export function redactValue(key: string, value: string): string {
+  return isSecretKey(key) ? REDACTED : value;
+}
+
+export function redactProperties(properties: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, redactValue(k, v)]));
+}
