@@ -11,6 +11,7 @@ export type {
   ProducerGlobalConfig,
   ConsumerGlobalConfig,
   GlobalConfig,
+  MessageHeader,
 } from 'node-rdkafka';
 
-export const { Producer, KafkaConsumer, AdminClient, features, librdkafkaVersion, CODES } = Kafka;
+export const { Producer, HighLevelProducer, KafkaConsumer, AdminClient, features, librdkafkaVersion, CODES } = Kafka;
