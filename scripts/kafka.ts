@@ -1,6 +1,7 @@
 /**
  * npm run kafka [-- start [names…] | lock]
  *   start  starts local KRaft clusters (default: source target) and keeps them up until Ctrl-C
+ *   fetch  resolves the pinned Kafka jars into the cache (first run downloads, later runs reuse)
  *   lock   re-resolves the pinned Kafka jars and rewrites src/local-kafka/kafka-jars.lock
  */
 import { Command } from 'commander';
@@ -22,6 +23,13 @@ program.command('start', { isDefault: true })
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+  });
+
+program.command('fetch')
+  .description('resolve the pinned Kafka jars into the cache (checked against kafka-jars.lock)')
+  .action(async () => {
+    const dist = await ensureKafkaDistribution({ log });
+    console.log(`Apache Kafka ${dist.version}: ${dist.libsDir}`);
   });
 
 program.command('lock')
