@@ -1,3 +1,4 @@
+import type { ReplicationPolicy } from '../policy/index.js';
 import { redactProperties } from './redact.js';
 import { SETTING_NAMES, SETTINGS } from './settings.js';
 import type { ClientProperties, FlowConfig, MirrorConfig } from './mirror-config.js';
@@ -19,7 +20,7 @@ export function redactedView(config: MirrorConfig): unknown {
 }
 
 /** What `kmirror validate` prints: the resolved flows, secrets redacted. */
-export function describeConfig(config: MirrorConfig): string {
+export function describeConfig(config: MirrorConfig, policies: ReadonlyMap<string, ReplicationPolicy>): string {
   const enabled = config.flows.filter((f) => f.enabled);
   const heartbeatOnly = config.flows.filter((f) => !f.enabled);
   const out: string[] = [];
@@ -30,7 +31,7 @@ export function describeConfig(config: MirrorConfig): string {
     out.push(`  ${cluster.alias}`);
     for (const [k, v] of Object.entries(redactProperties(cluster.client))) out.push(`    ${k} = ${v}`);
   }
-  for (const flow of enabled) out.push('', ...describeFlow(flow));
+  for (const flow of enabled) out.push('', ...describeFlow(flow, policies.get(flow.name)));
   if (heartbeatOnly.length > 0) {
     out.push('', `heartbeats only (MM2 emits heartbeats for every pair unless emit.heartbeats.enabled = false):`);
     out.push(`  ${heartbeatOnly.map((f) => f.name).join(', ')}`);
@@ -38,12 +39,19 @@ export function describeConfig(config: MirrorConfig): string {
   return out.join('\n') + '\n';
 }
 
-function describeFlow(flow: FlowConfig): string[] {
+function describeFlow(flow: FlowConfig, policy: ReplicationPolicy | undefined): string[] {
   const s = flow.settings;
   const out = [`flow ${flow.name} (enabled)`];
   out.push(`  topics: ${s.topics.join(', ') || '(none)'}   excluding: ${s['topics.exclude'].join(', ') || '(none)'}`);
   out.push(`  groups: ${s.groups.join(', ') || '(none)'}   excluding: ${s['groups.exclude'].join(', ') || '(none)'}`);
   out.push(`  naming: ${s['replication.policy.class']} (separator '${s['replication.policy.separator']}')`);
+  if (policy) {
+    const syncsOn = s['offset-syncs.topic.location'] === 'source' ? flow.source : flow.target;
+    const syncsFor = s['offset-syncs.topic.location'] === 'source' ? flow.target : flow.source;
+    out.push(`  remote topics: ${policy.formatRemoteTopic(flow.source, '<topic>')} on ${flow.target}`);
+    out.push(`  internal topics: ${policy.heartbeatsTopic()} and ${policy.checkpointsTopic(flow.source)} on ${flow.target}, ` +
+      `${policy.offsetSyncsTopic(syncsFor)} on ${syncsOn}`);
+  }
   const changed = SETTING_NAMES.filter((name) => flow.origins[name] !== undefined)
     .filter((name) => !['topics', 'topics.exclude', 'groups', 'groups.exclude'].includes(name));
   if (changed.length > 0) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compilePatternList } from '../policy/pattern-list.js';
 
 /**
  * The one table of MirrorMaker 2 settings kmirror understands: name (MM2's own), value schema,
@@ -33,13 +34,16 @@ const regexList = list.superRefine((patterns, ctx) => {
   }
 });
 
+/** Why `pattern` cannot be applied as MM2 would (compiled exactly as the filters compile it), or undefined. */
 export function regexProblem(pattern: string): string | undefined {
   try {
-    new RegExp(`^(?:${pattern})$`);
+    compilePatternList([pattern], 'pattern');
     return undefined;
   } catch (err) {
+    const cause = (err as Error).cause;
+    const reason = cause instanceof Error ? cause.message : (err as Error).message;
     // V8 says "Invalid regular expression: /<source>/<flags>: <reason>"; keep the reason.
-    return (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+    return reason.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
   }
 }
 
@@ -75,6 +79,8 @@ export const SETTINGS = {
     'Remote topic naming: DefaultReplicationPolicy, IdentityReplicationPolicy, or the path of a JS/TS module exporting a policy.'),
   'replication.policy.separator': setting(z.string().min(1, { error: 'must not be empty' }), '.', 'Separator between the source alias and the topic name in remote topic names.'),
   'replication.policy.internal.topic.separator.enabled': setting(bool, 'true', 'Use the separator in internal topic names (checkpoints, offset syncs) too.'),
+  'default.replication.policy.heartbeats.topic.name': setting(text.min(1, { error: 'must not be empty' }), 'heartbeats',
+    'Name of the heartbeats topic for the built-in policies.'),
 
   // topics
   'replication.factor': setting(replicationFactor, '2', 'Replication factor of the remote topics kmirror creates.'),
@@ -103,6 +109,7 @@ export const SETTINGS = {
   'emit.heartbeats.enabled': setting(bool, 'true', 'Write heartbeats to the target; also keeps a heartbeat-only flow for disabled pairs, as MM2.'),
   'emit.heartbeats.interval.seconds': setting(int(1), '1', 'How often to write heartbeats.'),
   'heartbeats.topic.replication.factor': setting(replicationFactor, '3', 'Replication factor of the heartbeats topic.'),
+  'heartbeats.replication.enabled': setting(bool, 'true', 'Replicate heartbeats topics whatever the topic filter says (KIP-1089).'),
 
   // parallelism and clients
   'tasks.max': setting(int(1, 1024), '1', 'Worker threads per flow in one kmirror process (MM2: tasks).'),

@@ -144,7 +144,7 @@ class PolicyWithDefaults extends BaseReplicationPolicy {
       if (typeof method === 'function') {
         // An own property shadows the default on the prototype, for direct calls and for the
         // defaults that call it through `this`.
-        Object.defineProperty(this, name, { value: method.bind(policy) as unknown, enumerable: false });
+        Object.defineProperty(this, name, { value: method.bind(policy), enumerable: false });
       }
     }
   }

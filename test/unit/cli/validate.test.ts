@@ -60,3 +60,17 @@ describe('kmirror validate', () => {
     expect(code).toBe(2);
   }, 30_000);
 });
+
+describe('kmirror validate with replication policies', () => {
+  it('loads a custom policy module and shows the remote names it gives', async () => {
+    const { code, stdout } = await kmirror('validate', fixture('custom-policy.properties'));
+    expect(code).toBe(0);
+    expect(stdout).toContain('remote topics: replicated-source-<topic> on target');
+  }, 30_000);
+
+  it('exits 2 naming the key and line when the policy module is missing', async () => {
+    const { code, stderr } = await kmirror('validate', fixture('missing-policy.properties'));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/missing-policy\.properties:5: replication\.policy\.class: cannot use module .*nope\.js: it does not exist/);
+  }, 30_000);
+});
