@@ -1,0 +1,25 @@
+// kmirror's native addon: registers the exported classes, nothing else.
+// Context-aware (NODE_API_MODULE), so it loads in every worker thread.
+#include <napi.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "admin.h"
+#include "record-producer.h"
+#include "shard.h"
+
+namespace kmirror {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Shard", Shard::Define(env));
+  exports.Set("Admin", Admin::Define(env));
+  exports.Set("RecordProducer", RecordProducer::Define(env));
+  exports.Set("librdkafkaVersion", Napi::String::New(env, rd_kafka_version_str()));
+  return exports;
+}
+
+}  // namespace kmirror
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return kmirror::Init(env, exports); }
+
+NODE_API_MODULE(kmirror_native, InitAddon)

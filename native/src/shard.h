@@ -1,0 +1,133 @@
+// A replication shard: one source consumer (a member of the flow's consumer group), one target
+// producer and one target handle for positions, all driven by the JS thread that owns the object
+// (a worker thread) through Pump(). Records go from the consumer to the producer without being
+// copied and without entering JavaScript.
+//
+// Threading: every method runs on the owning JS thread. librdkafka callbacks that touch shard
+// state (rebalance, delivery reports, commit results, consumer errors) are served from Pump() on
+// that same thread; only the log callback comes from librdkafka's own threads, and it touches
+// nothing but `logMutex_`/`logs_`. No V8 objects are held outside a CallbackInfo's scope.
+//
+// Buffer ownership: a consumed rd_kafka_message_t owns its payload and key (they point into the
+// fetch buffer). It is produced with msgflags 0 (librdkafka neither copies nor frees them) and
+// passed as the delivery opaque; the delivery report destroys it. So every fetched record lives
+// exactly until the target acknowledged it (or the shard gave up on it).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+#include <napi.h>
+
+#include "client-config.h"
+
+namespace kmirror {
+
+enum class PartitionStatus { Running, Failed, Revoked };
+
+// Per source partition. Kept for the shard's lifetime (never erased) so delivery reports that
+// arrive after a revocation still find it.
+struct PartitionState {
+  std::string topic;
+  std::string remoteTopic;
+  int32_t partition = 0;
+  PartitionStatus status = PartitionStatus::Revoked;
+  // Next source offset to resume from: every record below it is acknowledged by the target.
+  int64_t position = -1;
+  // Position last committed to the target's positions group.
+  int64_t committed = -1;
+  // Source offset right after the newest record handed to the producer.
+  int64_t produced = -1;
+  // The first offset that permanently failed, or -1. `position` never passes it.
+  int64_t failedAt = -1;
+  std::string failure;
+  int64_t lastTargetOffset = -1;
+  int64_t lastTimestamp = -1;  // of the newest acknowledged record
+  uint64_t records = 0;        // acknowledged
+  uint64_t bytes = 0;          // value bytes acknowledged (MM2's byte-count meaning)
+  uint64_t inFlight = 0;
+  uint64_t latencySumMs = 0;   // sum over acknowledged records of ack time − record timestamp
+  int64_t latencyMaxMs = 0;
+};
+
+struct TopicRoute {
+  std::string remote;
+  rd_kafka_topic_t* remoteTopic = nullptr;  // producer's handle, owned here
+  std::vector<std::unique_ptr<PartitionState>> partitions;
+};
+
+// Something JS should know about: a log line, a failure, a data-loss event.
+struct ShardEvent {
+  std::string kind;  // "log" | "partition-failed" | "data-loss" | "source-truncated" | "error" | "commit-failed" | "assigned" | "revoked"
+  int level = 6;     // syslog level for logs
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  int64_t count = -1;
+  std::string message;
+};
+
+class Shard : public Napi::ObjectWrap<Shard> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Shard(const Napi::CallbackInfo& info);
+  ~Shard() override;
+
+ private:
+  // JS API
+  Napi::Value SetTopics(const Napi::CallbackInfo& info);
+  Napi::Value Pump(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value DrainEvents(const Napi::CallbackInfo& info);
+  Napi::Value ResumePartition(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  // librdkafka callbacks (static trampolines receive the Shard as opaque)
+  static void RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque);
+  static void DeliveryCb(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+  static void CommitCb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets, void* opaque);
+  static void LogCb(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
+  static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  void OnAssign(rd_kafka_topic_partition_list_t* parts);
+  void OnRevoke(rd_kafka_topic_partition_list_t* parts);
+  void OnDelivery(const rd_kafka_message_t* msg);
+  void HandleMessage(rd_kafka_message_t* msg);
+  void HandleConsumerError(rd_kafka_message_t* msg);
+  void FailPartition(PartitionState& state, int64_t offset, const std::string& reason);
+  void CommitPositions(bool sync, const rd_kafka_topic_partition_list_t* only);
+  void Subscribe();
+  PartitionState* StateFor(const std::string& topic, int32_t partition, bool create);
+  PartitionState* StateFor(rd_kafka_topic_t* rkt, int32_t partition);
+  void AddEvent(ShardEvent event);
+  void ThrowIfClosed(const Napi::Env& env) const;
+  void Destroy();
+
+  std::string name_;
+  std::string positionsGroup_;
+  bool startAtEnd_ = false;  // auto.offset.reset=latest for partitions without a position
+  int commitIntervalMs_ = 1000;
+  int64_t producerMaxMessageBytes_ = 1000000;
+  rd_kafka_t* consumer_ = nullptr;
+  rd_kafka_t* producer_ = nullptr;
+  rd_kafka_t* positions_ = nullptr;
+  rd_kafka_queue_t* consumerQueue_ = nullptr;
+  rd_kafka_queue_t* commitQueue_ = nullptr;
+  std::unordered_map<std::string, TopicRoute> routes_;            // by source topic name
+  std::unordered_map<rd_kafka_topic_t*, TopicRoute*> routeByRkt_; // consumer topic handle → route
+  std::vector<rd_kafka_message_t*> batch_;
+  std::vector<ShardEvent> events_;
+  std::mutex logMutex_;
+  std::deque<ShardEvent> logs_;
+  int64_t lastCommitMs_ = 0;
+  bool closed_ = false;
+  bool subscribed_ = false;
+};
+
+}  // namespace kmirror
