@@ -15,6 +15,7 @@ int64_t NowMs() {
 const char* StatusName(PartitionStatus status) {
   switch (status) {
     case PartitionStatus::Running: return "RUNNING";
+    case PartitionStatus::Waiting: return "WAITING";
     case PartitionStatus::Failed: return "FAILED";
     case PartitionStatus::Revoked: return "REVOKED";
   }
@@ -41,6 +42,7 @@ Napi::Function Shard::Define(Napi::Env env) {
     InstanceMethod<&Shard::Stats>("stats"),
     InstanceMethod<&Shard::DrainEvents>("drainEvents"),
     InstanceMethod<&Shard::ResumePartition>("resumePartition"),
+    InstanceMethod<&Shard::ResumeWaiting>("resumeWaiting"),
     InstanceMethod<&Shard::Close>("close"),
   });
 }
@@ -285,7 +287,10 @@ void Shard::HandleMessage(rd_kafka_message_t* msg) {
   }
   if (err || state->status != PartitionStatus::Running) {
     if (headers) rd_kafka_headers_destroy(headers);
-    if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+    if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+      HoldPartition(*state, msg->offset, "remote partition " + route->remote + "-" + std::to_string(msg->partition) +
+                                             " does not exist yet on the target");
+    } else if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
       FailPartition(*state, msg->offset,
                     "record of " + std::to_string(msg->len + msg->key_len) + " bytes is larger than the target producer's "
                     "message.max.bytes (" + std::to_string(producerMaxMessageBytes_) + ")");
@@ -357,6 +362,35 @@ void Shard::FailPartition(PartitionState& state, int64_t offset, const std::stri
   event.offset = offset;
   event.message = reason;
   AddEvent(std::move(event));
+}
+
+void Shard::HoldPartition(PartitionState& state, int64_t offset, const std::string& reason) {
+  if (state.status != PartitionStatus::Running) return;
+  state.status = PartitionStatus::Waiting;
+  state.failure = reason;
+  state.produced = offset;  // the next record to copy once resumed
+  PartitionList list(1);
+  rd_kafka_topic_partition_list_add(list.list, state.topic.c_str(), state.partition);
+  rd_kafka_pause_partitions(consumer_, list.list);
+  ShardEvent event;
+  event.kind = "partition-waiting";
+  event.level = 4;
+  event.topic = state.topic;
+  event.partition = state.partition;
+  event.offset = offset;
+  event.message = reason;
+  AddEvent(std::move(event));
+}
+
+void Shard::RestartAt(PartitionState& state, int64_t offset) {
+  state.status = PartitionStatus::Running;
+  state.failedAt = -1;
+  state.failure.clear();
+  state.produced = offset;
+  PartitionList list(1);
+  rd_kafka_topic_partition_list_add(list.list, state.topic.c_str(), state.partition)->offset = offset;
+  if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_, list.list, kAdminTimeoutMs)) rd_kafka_error_destroy(error);
+  rd_kafka_resume_partitions(consumer_, list.list);
 }
 
 void Shard::HandleConsumerError(rd_kafka_message_t* msg) {
@@ -665,15 +699,26 @@ Napi::Value Shard::ResumePartition(const Napi::CallbackInfo& info) {
   int32_t partition = info[1].As<Napi::Number>().Int32Value();
   PartitionState* state = StateFor(topic, partition, false);
   if (!state || state->status != PartitionStatus::Failed) return Napi::Boolean::New(env, false);
-  state->status = PartitionStatus::Running;
-  state->failedAt = -1;
-  state->failure.clear();
-  state->produced = state->position;
-  PartitionList list(1);
-  rd_kafka_topic_partition_list_add(list.list, topic.c_str(), partition)->offset = state->position;
-  if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_, list.list, kAdminTimeoutMs)) rd_kafka_error_destroy(error);
-  rd_kafka_resume_partitions(consumer_, list.list);
+  // Records after the failed one may have been delivered already: copying again from the
+  // position duplicates them, never skips any.
+  RestartAt(*state, state->position);
   return Napi::Boolean::New(env, true);
+}
+
+// resumeWaiting() → how many WAITING partitions were restarted (after the remote partitions appeared).
+Napi::Value Shard::ResumeWaiting(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  uint32_t resumed = 0;
+  for (auto& [_, route] : routes_) {
+    for (auto& state : route.partitions) {
+      if (state && state->status == PartitionStatus::Waiting) {
+        RestartAt(*state, state->produced);
+        resumed++;
+      }
+    }
+  }
+  return Napi::Number::New(env, resumed);
 }
 
 // close(): leaves the group (revoking, which flushes and stores positions), then frees everything.

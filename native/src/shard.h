@@ -29,7 +29,9 @@
 
 namespace kmirror {
 
-enum class PartitionStatus { Running, Failed, Revoked };
+// Running: copying. Waiting: paused until the target can take it (its remote partition does not
+// exist yet); resumed by resumeWaiting(). Failed: stopped until an operator acts. Revoked: not ours.
+enum class PartitionStatus { Running, Waiting, Failed, Revoked };
 
 // Per source partition. Kept for the shard's lifetime (never erased) so delivery reports that
 // arrive after a revocation still find it.
@@ -86,6 +88,7 @@ class Shard : public Napi::ObjectWrap<Shard> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value DrainEvents(const Napi::CallbackInfo& info);
   Napi::Value ResumePartition(const Napi::CallbackInfo& info);
+  Napi::Value ResumeWaiting(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   // librdkafka callbacks (static trampolines receive the Shard as opaque)
@@ -101,6 +104,8 @@ class Shard : public Napi::ObjectWrap<Shard> {
   void HandleMessage(rd_kafka_message_t* msg);
   void HandleConsumerError(rd_kafka_message_t* msg);
   void FailPartition(PartitionState& state, int64_t offset, const std::string& reason);
+  void HoldPartition(PartitionState& state, int64_t offset, const std::string& reason);
+  void RestartAt(PartitionState& state, int64_t offset);
   void CommitPositions(bool sync, const rd_kafka_topic_partition_list_t* only);
   void Subscribe();
   PartitionState* StateFor(const std::string& topic, int32_t partition, bool create);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { isKmirrorError, ErrorCodes } from '../errors.js';
+import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 
 /** Exit codes: 0 fine, 1 failed at run time, 2 the input (config, arguments) is wrong. */
@@ -18,6 +19,14 @@ program.command('validate')
   .addOption(new Option('--json', 'print the resolved configuration as JSON'))
   .action(async (file: string, options: { json?: boolean }) => {
     process.exitCode = await validateCommand(file, options, process.stdout, process.stderr);
+  });
+
+program.command('run')
+  .description('replicate as mm2.properties says, until SIGINT/SIGTERM')
+  .argument('<file>', 'the mm2.properties file')
+  .addOption(new Option('--log-level <level>', 'trace, debug, info, warn, error').choices(['trace', 'debug', 'info', 'warn', 'error']))
+  .action(async (file: string, options: { logLevel?: string }) => {
+    await runCommand(file, options);
   });
 
 try {

@@ -1,0 +1,30 @@
+import { loadFlowPolicies } from '../config/flow-policies.js';
+import { formatIssue, loadMirrorConfig } from '../config/mirror-config.js';
+import { Engine } from '../engine/engine.js';
+import { ErrorCodes, KmirrorError } from '../errors.js';
+import { createLogger } from '../log.js';
+
+/** `kmirror run FILE`: replicates until SIGINT/SIGTERM, then stops cleanly (positions stored). */
+export async function runCommand(file: string, options: { logLevel?: string }): Promise<void> {
+  const log = createLogger({ ...(options.logLevel !== undefined && { level: options.logLevel }) });
+  const config = await loadMirrorConfig(file);
+  for (const warning of config.warnings) log.warn(formatIssue(warning, file));
+  const { policies, issues } = await loadFlowPolicies(config);
+  if (issues.length > 0) {
+    throw new KmirrorError(ErrorCodes.CONFIG_INVALID, `${file} has ${issues.length} error(s)`,
+      { details: issues.map((i) => formatIssue(i, file)) });
+  }
+  if (!config.flows.some((f) => f.enabled)) {
+    throw new KmirrorError(ErrorCodes.CONFIG_INVALID, `${file} enables no replication flow: nothing to do`);
+  }
+  const engine = await Engine.start(config, policies, { log });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await engine.stop();
+}

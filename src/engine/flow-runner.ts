@@ -1,0 +1,223 @@
+import type { FlowConfig } from '../config/mirror-config.js';
+import { toRdkafkaSettings } from '../kafka/client-config.js';
+import type { Logger } from '../log.js';
+import { Admin, type NativeAdmin, type PartitionStats, type ShardEvent, type TopicRoute } from '../native/addon.js';
+import type { ReplicationPolicy } from '../policy/index.js';
+import type { FromShard } from './protocol.js';
+import type { ShardHandle, ShardPool } from './shard-pool.js';
+import { shardOptions } from './shard-settings.js';
+import { TopicSync, type RemoteTopicState } from './topic-sync.js';
+
+export interface PartitionStatus extends PartitionStats {
+  /** Which shard (worker thread) of this process copies it. */
+  readonly shard: number;
+  /** Records the source deleted before they were copied, since this process started. */
+  readonly lostRecords: number;
+}
+
+export interface FlowStatus {
+  readonly flow: string;
+  readonly source: string;
+  readonly target: string;
+  readonly topics: readonly RemoteTopicState[];
+  readonly partitions: readonly PartitionStatus[];
+  readonly shards: readonly { index: number; running: boolean; utilisation: number }[];
+  readonly lastRefreshError?: string;
+}
+
+interface ShardSlot {
+  index: number;
+  handle: ShardHandle | undefined;
+  partitions: readonly PartitionStats[];
+  utilisation: number;
+  running: boolean;
+}
+
+const RETRY_MS = 10_000;
+
+/**
+ * Runs one flow `A->B` in this process: keeps remote topics in line (TopicSync) and runs
+ * `tasks.max` shards that join the flow's consumer group and copy the partitions it assigns them.
+ */
+export class FlowRunner {
+  private readonly sourceAdmin: NativeAdmin;
+  private readonly targetAdmin: NativeAdmin;
+  private readonly sync: TopicSync;
+  private readonly slots: ShardSlot[];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly lost = new Map<string, number>();
+  private routes: readonly TopicRoute[] = [];
+  private lastRefreshError: string | undefined;
+  private stopping = false;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(private readonly deps: {
+    flow: FlowConfig;
+    policy: ReplicationPolicy;
+    pool: ShardPool;
+    log: Logger;
+    reportIntervalMs: number;
+    commitIntervalMs: number;
+    batchSize: number;
+  }) {
+    const { flow } = deps;
+    this.sourceAdmin = new Admin(toRdkafkaSettings(flow.clients.sourceAdmin).settings, `${flow.name} source admin`);
+    this.targetAdmin = new Admin(toRdkafkaSettings(flow.clients.targetAdmin).settings, `${flow.name} target admin`);
+    this.sync = new TopicSync({ flow, policy: deps.policy, source: this.sourceAdmin, target: this.targetAdmin, log: deps.log });
+    this.slots = Array.from({ length: flow.settings['tasks.max'] }, (_, index) =>
+      ({ index, handle: undefined, partitions: [], utilisation: 0, running: false }));
+  }
+
+  get name(): string {
+    return this.deps.flow.name;
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    for (const slot of this.slots) this.startShard(slot);
+    const s = this.deps.flow.settings;
+    if (s['refresh.topics.enabled']) this.every(s['refresh.topics.interval.seconds'] * 1000, () => this.refresh());
+    if (s['sync.topic.configs.enabled']) this.every(s['sync.topic.configs.interval.seconds'] * 1000, () => this.syncConfigs());
+    // Refused creations and unreachable clusters are retried sooner than the refresh interval.
+    this.every(RETRY_MS, async () => {
+      if (this.lastRefreshError || this.sync.states().some((t) => t.state === 'CREATE_FAILED' || t.reason)) await this.refresh();
+    });
+  }
+
+  private every(ms: number, task: () => Promise<void>): void {
+    const timer = setInterval(() => {
+      if (!this.stopping) task().catch((err: unknown) => this.deps.log.error({ flow: this.name, err }, 'periodic task failed'));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** Looks for new topics and partitions now (also runs every refresh.topics.interval.seconds). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    try {
+      const { routes, changed } = await this.sync.refresh();
+      if (this.lastRefreshError) this.deps.log.info({ flow: this.name }, 'topic refresh works again');
+      this.lastRefreshError = undefined;
+      this.routes = routes;
+      if (changed) {
+        this.deps.log.info({ flow: this.name, topics: routes.length }, 'replicating topics');
+        for (const slot of this.slots) slot.handle?.send({ type: 'set-topics', routes });
+      }
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== this.lastRefreshError) this.deps.log.error({ flow: this.name, err: message }, 'topic refresh failed; retrying');
+      this.lastRefreshError = message;
+    }
+  }
+
+  private async syncConfigs(): Promise<void> {
+    await this.sync.syncConfigs();
+  }
+
+  private startShard(slot: ShardSlot): void {
+    const { flow, pool, log } = this.deps;
+    const handle = pool.start({
+      flow: flow.name,
+      index: slot.index,
+      options: shardOptions(flow, slot.index, this.routes, this.deps.commitIntervalMs),
+      reportIntervalMs: this.deps.reportIntervalMs,
+      batchSize: this.deps.batchSize,
+    }, (message) => this.onShardMessage(slot, message));
+    slot.handle = handle;
+    slot.running = true;
+    handle.done.then(() => {
+      slot.running = false;
+    }, (err: unknown) => {
+      slot.running = false;
+      if (this.stopping) return;
+      log.error({ flow: flow.name, shard: slot.index, err: (err as Error).message }, 'shard stopped with an error; restarting it');
+      const timer = setTimeout(() => {
+        if (!this.stopping) this.startShard(slot);
+      }, 5_000);
+      timer.unref();
+    });
+  }
+
+  private onShardMessage(slot: ShardSlot, message: FromShard): void {
+    if (message.type === 'failed') return; // the task's rejection reports it
+    slot.partitions = message.partitions;
+    slot.utilisation = message.utilisation;
+    for (const event of message.events) this.logEvent(slot.index, event);
+  }
+
+  private logEvent(shard: number, event: ShardEvent): void {
+    const log = this.deps.log;
+    const fields = { flow: this.name, shard, topic: event.topic, partition: event.partition, offset: event.offset };
+    switch (event.kind) {
+      case 'log':
+        if (event.level <= 3) log.error(fields, event.message);
+        else if (event.level === 4) log.warn(fields, event.message);
+        else log.debug(fields, event.message);
+        break;
+      case 'data-loss': {
+        const key = `${event.topic}:${event.partition}`;
+        this.lost.set(key, (this.lost.get(key) ?? 0) + (event.count ?? 0));
+        log.error({ ...fields, lostRecords: event.count }, `DATA LOSS: ${event.message}`);
+        break;
+      }
+      case 'partition-failed':
+        log.error(fields, `partition FAILED: ${event.message}`);
+        break;
+      case 'source-truncated':
+      case 'fatal':
+      case 'error':
+        log.error(fields, event.message);
+        break;
+      case 'partition-waiting':
+      case 'topic-missing':
+      case 'commit-failed':
+        log.warn(fields, event.message);
+        break;
+      case 'assigned':
+      case 'revoked':
+        log.info({ flow: this.name, shard, partitions: event.count }, `partitions ${event.kind}${event.message ? ` (${event.message})` : ''}`);
+        break;
+    }
+  }
+
+  status(): FlowStatus {
+    const partitions: PartitionStatus[] = [];
+    for (const slot of this.slots) {
+      for (const p of slot.partitions) {
+        if (p.status === 'REVOKED') continue;
+        partitions.push({ ...p, shard: slot.index, lostRecords: this.lost.get(`${p.topic}:${p.partition}`) ?? 0 });
+      }
+    }
+    partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    return {
+      flow: this.name,
+      source: this.deps.flow.source,
+      target: this.deps.flow.target,
+      topics: this.sync.states(),
+      partitions,
+      shards: this.slots.map((s) => ({ index: s.index, running: s.running, utilisation: s.utilisation })),
+      ...(this.lastRefreshError !== undefined && { lastRefreshError: this.lastRefreshError }),
+    };
+  }
+
+  resumePartition(topic: string, partition: number): void {
+    for (const slot of this.slots) slot.handle?.send({ type: 'resume-partition', topic, partition });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.refreshing;
+    for (const slot of this.slots) slot.handle?.send({ type: 'stop' });
+    await Promise.allSettled(this.slots.map((s) => s.handle?.done));
+    this.sourceAdmin.close();
+    this.targetAdmin.close();
+  }
+}

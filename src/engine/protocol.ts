@@ -1,0 +1,43 @@
+/**
+ * The thread protocol between the main thread and the shard workers: the one place that defines
+ * what crosses the boundary. A shard task is long-lived: it runs until told to stop.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { PartitionStats, ShardEvent, ShardOptions, TopicRoute } from '../native/addon.js';
+
+/** The piscina task that starts a shard; `port` carries the messages below. */
+export interface ShardTask {
+  readonly flow: string;
+  readonly index: number;
+  readonly options: ShardOptions;
+  readonly port: MessagePort;
+  /** How often the worker reports stats and events. */
+  readonly reportIntervalMs: number;
+  /** Records per pump call: the batch size of the copy loop. */
+  readonly batchSize: number;
+}
+
+/** main → worker */
+export type ToShard =
+  | { readonly type: 'set-topics'; readonly routes: readonly TopicRoute[] }
+  | { readonly type: 'resume-partition'; readonly topic: string; readonly partition: number }
+  | { readonly type: 'resume-waiting' }
+  | { readonly type: 'stop' };
+
+/** worker → main */
+export type FromShard =
+  | {
+      readonly type: 'report';
+      readonly partitions: readonly PartitionStats[];
+      readonly events: readonly ShardEvent[];
+      /** Share of the interval the worker spent copying (pump calls that moved records), 0..1. */
+      readonly utilisation: number;
+    }
+  | { readonly type: 'failed'; readonly message: string };
+
+/** What a shard task resolves with when it stopped cleanly. */
+export interface ShardResult {
+  readonly flow: string;
+  readonly index: number;
+  readonly partitions: readonly PartitionStats[];
+}

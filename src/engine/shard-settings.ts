@@ -1,0 +1,49 @@
+import type { FlowConfig } from '../config/mirror-config.js';
+import { toRdkafkaSettings } from '../kafka/client-config.js';
+import type { ShardOptions, TopicRoute } from '../native/addon.js';
+
+/**
+ * The consumer group a flow's shards join on the source cluster to share its partitions
+ * (several kmirror processes with the same config form one group), and, on the target, the
+ * group whose committed offsets are the flow's replication positions.
+ */
+export function flowGroupId(flow: Pick<FlowConfig, 'source' | 'target'>): string {
+  return `kmirror.${flow.source}->${flow.target}`;
+}
+
+/** Settings kmirror picks unless mm2.properties sets them. */
+const CONSUMER_DEFAULTS: Readonly<Record<string, string>> = {
+  // Bounds memory: records stay referenced until the target acknowledges them.
+  'queued.max.messages.kbytes': '32768',
+  'fetch.wait.max.ms': '100',
+  'partition.assignment.strategy': 'cooperative-sticky',
+};
+
+const PRODUCER_DEFAULTS: Readonly<Record<string, string>> = {
+  'enable.idempotence': 'true',
+  acks: 'all',
+  'linger.ms': '10',
+  'batch.size': '1000000',
+  'batch.num.messages': '100000',
+  'queue.buffering.max.kbytes': '65536',
+  // Never give up on a record: a target outage shows as lag, not as loss (MM2: delivery.timeout.ms=MAX).
+  'message.timeout.ms': '0',
+};
+
+export function shardOptions(flow: FlowConfig, index: number, topics: readonly TopicRoute[], commitIntervalMs: number): ShardOptions {
+  const group = flowGroupId(flow);
+  const consumer = toRdkafkaSettings(flow.clients.sourceConsumer).settings;
+  const startAtEnd = (consumer['auto.offset.reset'] ?? 'earliest').toLowerCase() === 'latest';
+  delete consumer['auto.offset.reset']; // the shard resolves starting points itself
+  const positions = toRdkafkaSettings(flow.clients.targetConsumer).settings;
+  delete positions['auto.offset.reset'];
+  return {
+    name: `${flow.name}#${index}`,
+    consumer: { ...CONSUMER_DEFAULTS, ...consumer, 'group.id': group, 'client.id': `kmirror-${flow.name}-${index}` },
+    producer: { ...PRODUCER_DEFAULTS, ...toRdkafkaSettings(flow.clients.targetProducer).settings, 'client.id': `kmirror-${flow.name}-${index}` },
+    positions: { ...positions, 'group.id': group, 'client.id': `kmirror-${flow.name}-${index}-positions` },
+    startAtEnd,
+    commitIntervalMs,
+    topics,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * A shard worker (runs in a piscina worker thread): owns one native Shard and drives its copy
+ * loop. Per-record work happens inside Shard.pump() in C++; this loop runs once per batch and
+ * yields to the event loop between batches so control messages get through.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Shard } from '../native/addon.js';
+import type { FromShard, ShardResult, ShardTask, ToShard } from './protocol.js';
+
+export default async function runShard(task: ShardTask): Promise<ShardResult> {
+  const shard = new Shard(task.options);
+  const post = (message: FromShard) => task.port.postMessage(message);
+  let stopping = false;
+  const pending: ToShard[] = [];
+  task.port.on('message', (message: ToShard) => {
+    if (message.type === 'stop') stopping = true;
+    else pending.push(message);
+  });
+
+  let lastReport = performance.now();
+  let busy = 0;
+  try {
+    while (!stopping) {
+      for (const message of pending.splice(0)) apply(shard, message);
+      const started = performance.now();
+      const moved = shard.pump(task.batchSize, 100);
+      if (moved > 0) busy += performance.now() - started;
+      const now = performance.now();
+      if (now - lastReport >= task.reportIntervalMs) {
+        const events = shard.drainEvents();
+        post({ type: 'report', partitions: shard.stats(), events, utilisation: Math.min(1, busy / (now - lastReport)) });
+        lastReport = now;
+        busy = 0;
+        // A fatal client error (e.g. the idempotent producer lost its sequence) cannot be
+        // recovered in place: end the task; the flow runner starts a fresh shard from the stored positions.
+        const fatal = events.find((e) => e.kind === 'fatal');
+        if (fatal) throw new Error(fatal.message);
+      }
+      await yieldToEventLoop();
+    }
+    shard.close(); // leaves the group: in-flight records are acknowledged and positions stored first
+    return { flow: task.flow, index: task.index, partitions: shard.stats() };
+  } catch (err) {
+    post({ type: 'failed', message: (err as Error).message });
+    throw err;
+  } finally {
+    task.port.close();
+  }
+}
+
+function apply(shard: InstanceType<typeof Shard>, message: ToShard): void {
+  switch (message.type) {
+    case 'set-topics':
+      shard.setTopics(message.routes);
+      shard.resumeWaiting();
+      break;
+    case 'resume-partition':
+      shard.resumePartition(message.topic, message.partition);
+      break;
+    case 'resume-waiting':
+      shard.resumeWaiting();
+      break;
+    case 'stop':
+      break;
+  }
+}

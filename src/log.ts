@@ -1,0 +1,23 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * kmirror's logger (pino, JSON lines on stderr). Secrets are redacted by path as a second line
+ * of defence; the first is that no code logs client settings.
+ */
+export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+  return pino({
+    name: options.name ?? 'kmirror',
+    level: options.level ?? process.env.KMIRROR_LOG_LEVEL ?? 'info',
+    redact: {
+      paths: ['*.password', '*["sasl.password"]', '*["sasl.jaas.config"]', '*["ssl.key.password"]', '*["ssl.keystore.password"]'],
+      censor: '[redacted]',
+    },
+  }, pino.destination(2));
+}
+
+/** A logger that drops everything (tests, library use). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

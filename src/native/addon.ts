@@ -1,0 +1,162 @@
+/**
+ * The one module that loads kmirror's native addon (native/, built by `npm install`) and gives it
+ * types. Loadable from the main thread and from worker threads.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
+
+/** librdkafka settings: names as librdkafka knows them, values as text. */
+export type RdkafkaSettings = Readonly<Record<string, string>>;
+
+export interface TopicRoute {
+  /** Topic name on the source cluster. */
+  readonly source: string;
+  /** Its remote name on the target (the replication policy's choice). */
+  readonly remote: string;
+}
+
+export interface ShardOptions {
+  readonly name: string;
+  /** Source consumer; `group.id` is the flow's membership group. */
+  readonly consumer: RdkafkaSettings;
+  /** Target producer. */
+  readonly producer: RdkafkaSettings;
+  /** Target consumer handle used only to read and store positions; `group.id` is the positions group. */
+  readonly positions: RdkafkaSettings;
+  /** Partitions without a stored position start at the log end (auto.offset.reset=latest). */
+  readonly startAtEnd: boolean;
+  readonly commitIntervalMs: number;
+  readonly topics: readonly TopicRoute[];
+}
+
+export type PartitionStatus = 'RUNNING' | 'WAITING' | 'FAILED' | 'REVOKED';
+
+/** One source partition as a shard sees it. Offsets are -1 when unknown. */
+export interface PartitionStats {
+  readonly topic: string;
+  readonly remoteTopic: string;
+  readonly partition: number;
+  readonly status: PartitionStatus;
+  /** Next source offset to copy: every record below it is acknowledged by the target. */
+  readonly position: number;
+  /** Position last stored on the target. */
+  readonly committed: number;
+  /** Source offset after the newest record handed to the producer. */
+  readonly produced: number;
+  readonly failedAt: number;
+  /** Why the partition is FAILED or WAITING; empty otherwise. */
+  readonly failure: string;
+  readonly lastTargetOffset: number;
+  readonly lastTimestamp: number;
+  /** Records and value bytes acknowledged by the target since the shard started. */
+  readonly records: number;
+  readonly bytes: number;
+  readonly inFlight: number;
+  readonly latencySumMs: number;
+  readonly latencyMaxMs: number;
+  /** Source log end and start as last seen by the fetcher (-1 before the first fetch). */
+  readonly highWatermark: number;
+  readonly lowWatermark: number;
+}
+
+export type ShardEventKind = 'log' | 'error' | 'fatal' | 'partition-failed' | 'partition-waiting' | 'data-loss'
+  | 'source-truncated' | 'topic-missing' | 'commit-failed' | 'assigned' | 'revoked';
+
+export interface ShardEvent {
+  readonly kind: ShardEventKind;
+  /** syslog level: 0 emergency … 7 debug. */
+  readonly level: number;
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly offset?: number;
+  readonly count?: number;
+  readonly message: string;
+}
+
+export interface NativeShard {
+  setTopics(routes: readonly TopicRoute[]): void;
+  /** Copies one batch; waits at most timeoutMs for the first record. Returns records handed to the producer. */
+  pump(maxRecords: number, timeoutMs: number): number;
+  stats(): PartitionStats[];
+  drainEvents(): ShardEvent[];
+  resumePartition(topic: string, partition: number): boolean;
+  resumeWaiting(): number;
+  close(): void;
+}
+
+export interface AdminError {
+  readonly code: number;
+  readonly name: string;
+  readonly message: string;
+}
+
+export interface TopicMetadata {
+  readonly name: string;
+  readonly error: AdminError | null;
+  readonly partitions: readonly { id: number; leader: number; replicas: number[]; error: AdminError | null }[];
+}
+
+export interface ConfigEntry {
+  readonly name: string;
+  readonly value: string | null;
+  /** librdkafka's ConfigSource name, e.g. DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG, STATIC_BROKER_CONFIG. */
+  readonly source: string;
+  readonly isDefault: boolean;
+  readonly isReadOnly: boolean;
+  readonly isSensitive: boolean;
+}
+
+export interface PartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly metadata?: string;
+  readonly error: AdminError | null;
+}
+
+export interface NativeAdmin {
+  metadata(timeoutMs?: number): Promise<{ brokers: { id: number; host: string; port: number }[]; topics: TopicMetadata[] }>;
+  createTopics(topics: readonly { name: string; partitions: number; replicationFactor: number; configs?: Record<string, string> }[],
+    timeoutMs?: number): Promise<{ name: string; error: AdminError | null }[]>;
+  createPartitions(topics: readonly { name: string; totalCount: number }[], timeoutMs?: number): Promise<{ name: string; error: AdminError | null }[]>;
+  describeTopicConfigs(topics: readonly string[], timeoutMs?: number): Promise<{ name: string; error: AdminError | null; entries: ConfigEntry[] }[]>;
+  incrementalAlterTopicConfigs(topics: readonly { name: string; ops: readonly { name: string; op: 'SET' | 'DELETE'; value?: string }[] }[],
+    timeoutMs?: number): Promise<{ name: string; error: AdminError | null }[]>;
+  listOffsets(partitions: readonly { topic: string; partition: number; spec: 'earliest' | 'latest' | number }[],
+    timeoutMs?: number): Promise<(PartitionOffset & { timestamp: number })[]>;
+  deleteRecords(partitions: readonly { topic: string; partition: number; offset: number }[], timeoutMs?: number): Promise<PartitionOffset[]>;
+  listConsumerGroups(timeoutMs?: number): Promise<{ groupId: string; state: string; isSimple: boolean }[]>;
+  describeConsumerGroups(groups: readonly string[], timeoutMs?: number): Promise<{ groupId: string; state: string; members: number; error: AdminError | null }[]>;
+  listConsumerGroupOffsets(group: string, partitions: readonly { topic: string; partition: number }[] | null, timeoutMs?: number): Promise<PartitionOffset[]>;
+  alterConsumerGroupOffsets(group: string, offsets: readonly { topic: string; partition: number; offset: number }[], timeoutMs?: number): Promise<PartitionOffset[]>;
+  close(): void;
+}
+
+export interface ProducedRecord {
+  readonly partition?: number;
+  /** null or absent: a null key; an empty Buffer: an empty key. */
+  readonly key?: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: readonly (readonly [string, Buffer | null])[];
+  readonly timestamp?: number;
+}
+
+export interface NativeRecordProducer {
+  produce(topic: string, records: readonly ProducedRecord[]): number;
+  flush(timeoutMs?: number): { delivered: number; failed: number; error?: string };
+  close(): void;
+}
+
+interface AddonExports {
+  Shard: new (options: ShardOptions) => NativeShard;
+  Admin: new (settings: RdkafkaSettings, role?: string) => NativeAdmin;
+  RecordProducer: new (settings: RdkafkaSettings) => NativeRecordProducer;
+  librdkafkaVersion: string;
+}
+
+export const addonPath = join(packageRoot, 'native', 'build', 'Release', 'kmirror_native.node');
+
+const addon = createRequire(import.meta.url)(addonPath) as AddonExports;
+
+export const { Shard, Admin, RecordProducer, librdkafkaVersion } = addon;
