@@ -12,7 +12,8 @@
         "src/client-config.cc",
         "src/shard.cc",
         "src/admin.cc",
-        "src/record-producer.cc"
+        "src/record-producer.cc",
+        "src/record-reader.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

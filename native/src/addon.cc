@@ -6,6 +6,7 @@
 
 #include "admin.h"
 #include "record-producer.h"
+#include "record-reader.h"
 #include "shard.h"
 
 namespace kmirror {
@@ -14,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Shard", Shard::Define(env));
   exports.Set("Admin", Admin::Define(env));
   exports.Set("RecordProducer", RecordProducer::Define(env));
+  exports.Set("readRecords", Napi::Function::New(env, ReadRecords, "readRecords"));
   exports.Set("librdkafkaVersion", Napi::String::New(env, rd_kafka_version_str()));
   return exports;
 }

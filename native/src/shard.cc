@@ -245,6 +245,10 @@ Napi::Value Shard::Pump(const Napi::CallbackInfo& info) {
     CommitPositions(false, nullptr);
   }
   rd_kafka_queue_poll_callback(commitQueue_, 0);
+  if (now - lastWaitingRetryMs_ >= 5000) {
+    lastWaitingRetryMs_ = now;
+    RetryWaiting();
+  }
   return Napi::Number::New(env, static_cast<double>(handed));
 }
 
@@ -709,16 +713,28 @@ Napi::Value Shard::ResumePartition(const Napi::CallbackInfo& info) {
 Napi::Value Shard::ResumeWaiting(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ThrowIfClosed(env);
+  return Napi::Number::New(env, RetryWaiting());
+}
+
+uint32_t Shard::RetryWaiting() {
   uint32_t resumed = 0;
   for (auto& [_, route] : routes_) {
+    bool refreshed = false;
     for (auto& state : route.partitions) {
-      if (state && state->status == PartitionStatus::Waiting) {
-        RestartAt(*state, state->produced);
-        resumed++;
+      if (!state || state->status != PartitionStatus::Waiting) continue;
+      if (!refreshed) {
+        // The producer only learns of new remote partitions from metadata: ask now.
+        const rd_kafka_metadata_t* md = nullptr;
+        if (rd_kafka_metadata(producer_, 0, route.remoteTopic, &md, kAdminTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          rd_kafka_metadata_destroy(md);
+        }
+        refreshed = true;
       }
+      RestartAt(*state, state->produced);
+      resumed++;
     }
   }
-  return Napi::Number::New(env, resumed);
+  return resumed;
 }
 
 // close(): leaves the group (revoking, which flushes and stores positions), then frees everything.

@@ -106,6 +106,7 @@ class Shard : public Napi::ObjectWrap<Shard> {
   void FailPartition(PartitionState& state, int64_t offset, const std::string& reason);
   void HoldPartition(PartitionState& state, int64_t offset, const std::string& reason);
   void RestartAt(PartitionState& state, int64_t offset);
+  uint32_t RetryWaiting();
   void CommitPositions(bool sync, const rd_kafka_topic_partition_list_t* only);
   void Subscribe();
   PartitionState* StateFor(const std::string& topic, int32_t partition, bool create);
@@ -131,6 +132,7 @@ class Shard : public Napi::ObjectWrap<Shard> {
   std::mutex logMutex_;
   std::deque<ShardEvent> logs_;
   int64_t lastCommitMs_ = 0;
+  int64_t lastWaitingRetryMs_ = 0;
   bool closed_ = false;
   bool subscribed_ = false;
 };

@@ -37,10 +37,14 @@ export function shardOptions(flow: FlowConfig, index: number, topics: readonly T
   delete consumer['auto.offset.reset']; // the shard resolves starting points itself
   const positions = toRdkafkaSettings(flow.clients.targetConsumer).settings;
   delete positions['auto.offset.reset'];
+  // The fetcher learns about new source partitions from its own metadata refreshes: no less
+  // often than kmirror looks for them, so new partitions are copied soon after they are mirrored.
+  const metadataRefresh = String(Math.min(300_000, flow.settings['refresh.topics.interval.seconds'] * 1000));
   return {
     name: `${flow.name}#${index}`,
-    consumer: { ...CONSUMER_DEFAULTS, ...consumer, 'group.id': group, 'client.id': `kmirror-${flow.name}-${index}` },
-    producer: { ...PRODUCER_DEFAULTS, ...toRdkafkaSettings(flow.clients.targetProducer).settings, 'client.id': `kmirror-${flow.name}-${index}` },
+    consumer: { ...CONSUMER_DEFAULTS, 'topic.metadata.refresh.interval.ms': metadataRefresh, ...consumer,
+      'group.id': group, 'client.id': `kmirror-${flow.name}-${index}` },
+    producer: { ...PRODUCER_DEFAULTS, 'topic.metadata.refresh.interval.ms': metadataRefresh, ...toRdkafkaSettings(flow.clients.targetProducer).settings, 'client.id': `kmirror-${flow.name}-${index}` },
     positions: { ...positions, 'group.id': group, 'client.id': `kmirror-${flow.name}-${index}-positions` },
     startAtEnd,
     commitIntervalMs,

@@ -148,7 +148,19 @@ export interface NativeRecordProducer {
   close(): void;
 }
 
+export interface ReadRecord {
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly (readonly [string, Buffer | null])[];
+  readonly timestamp: number;
+  readonly timestampType: 'CreateTime' | 'LogAppendTime';
+}
+
 interface AddonExports {
+  /** Reads up to `count` records of one partition from `fromOffset`, byte for byte. */
+  readRecords(settings: RdkafkaSettings, topic: string, partition: number, fromOffset: number, count: number,
+    timeoutMs?: number): Promise<ReadRecord[]>;
   Shard: new (options: ShardOptions) => NativeShard;
   Admin: new (settings: RdkafkaSettings, role?: string) => NativeAdmin;
   RecordProducer: new (settings: RdkafkaSettings) => NativeRecordProducer;
@@ -159,4 +171,4 @@ export const addonPath = join(packageRoot, 'native', 'build', 'Release', 'kmirro
 
 const addon = createRequire(import.meta.url)(addonPath) as AddonExports;
 
-export const { Shard, Admin, RecordProducer, librdkafkaVersion } = addon;
+export const { Shard, Admin, RecordProducer, readRecords, librdkafkaVersion } = addon;

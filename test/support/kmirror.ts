@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { onTestFinished } from 'vitest';
+import { loadFlowPolicies } from '../../src/config/flow-policies.js';
+import { parseMirrorConfig } from '../../src/config/mirror-config.js';
+import { Engine } from '../../src/engine/engine.js';
+import type { FlowStatus, PartitionStatus } from '../../src/engine/flow-runner.js';
+import { Admin, readRecords, type ReadRecord } from '../../src/native/addon.js';
+import { packageRoot } from '../../src/paths.js';
+
+/** Polls `probe` until it returns a value other than undefined/false; fails with `what` and the last value. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      last = value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Sum of the end offsets of every partition of `topic` (undefined when the topic is missing). */
+export async function endOffsets(servers: string, topic: string, partitions: number): Promise<number[]> {
+  const admin = new Admin({ 'bootstrap.servers': servers });
+  try {
+    const offsets = await admin.listOffsets(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, spec: 'latest' as const })), 10_000);
+    const failed = offsets.find((o) => o.error);
+    if (failed) throw new Error(`${topic}: ${failed.error!.name}`);
+    return offsets.sort((a, b) => a.partition - b.partition).map((o) => o.offset);
+  } finally {
+    admin.close();
+  }
+}
+
+export async function totalRecords(servers: string, topic: string, partitions: number): Promise<number> {
+  return (await endOffsets(servers, topic, partitions)).reduce((a, b) => a + b, 0);
+}
+
+/** Every record of every partition, byte for byte. */
+export async function readAll(servers: string, topic: string, partitions: number): Promise<ReadRecord[][]> {
+  const ends = await endOffsets(servers, topic, partitions);
+  return Promise.all(ends.map((end, partition) =>
+    end === 0 ? Promise.resolve([]) : readRecords({ 'bootstrap.servers': servers }, topic, partition, 0, end, 30_000)));
+}
+
+export interface TestEngine {
+  readonly engine: Engine;
+  readonly logs: Record<string, unknown>[];
+  status(): FlowStatus[];
+  partitions(): PartitionStatus[];
+  stop(): Promise<void>;
+}
+
+/** Runs the replication engine in this process on mm2.properties text; stopped when the test ends. */
+export async function startEngine(text: string): Promise<TestEngine> {
+  const config = parseMirrorConfig(text);
+  const { policies, issues } = await loadFlowPolicies(config);
+  if (issues.length > 0) throw new Error(issues.map((i) => i.message).join('; '));
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const engine = await Engine.start(config, policies, { log: pino({ level: 'debug' }, sink), reportIntervalMs: 200 });
+  let stopped = false;
+  const stop = async () => {
+    if (!stopped) {
+      stopped = true;
+      await engine.stop();
+    }
+  };
+  onTestFinished(stop);
+  return {
+    engine, logs, stop,
+    status: () => engine.status(),
+    partitions: () => engine.status().flatMap((f) => f.partitions),
+  };
+}
+
+/** mm2.properties for the two test clusters, `source->target` enabled, fast refreshes. */
+export function mm2Properties(bootstrap: Record<string, string>, extra: Record<string, string | number | boolean> = {}): string {
+  const lines = [
+    `clusters = ${Object.keys(bootstrap).join(', ')}`,
+    ...Object.entries(bootstrap).map(([alias, servers]) => `${alias}.bootstrap.servers = ${servers}`),
+    'replication.factor = 1',
+    'heartbeats.topic.replication.factor = 1',
+    'checkpoints.topic.replication.factor = 1',
+    'offset-syncs.topic.replication.factor = 1',
+    'refresh.topics.interval.seconds = 1',
+    'sync.topic.configs.interval.seconds = 1',
+    'emit.heartbeats.enabled = false',
+    ...Object.entries(extra).map(([k, v]) => `${k} = ${v}`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export interface KmirrorProcess {
+  readonly child: ChildProcess;
+  readonly output: string[];
+  readonly exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `kmirror run` as a separate process (for kill and scale-out tests); killed when the test ends. */
+export function spawnKmirror(text: string): KmirrorProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'kmirror-test-'));
+  const file = join(dir, 'mm2.properties');
+  writeFileSync(file, text);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot, 'src', 'cli', 'main.ts'), 'run', file],
+    { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  onTestFinished(async () => {
+    await kill('SIGKILL');
+  });
+  return { child, output, exited, kill };
+}
