@@ -265,6 +265,12 @@ void Shard::HandleMessage(rd_kafka_message_t* msg) {
     rd_kafka_message_destroy(msg);
     return;
   }
+  if (state->holdAt >= 0 || (state->singleStep && state->inFlight > 0)) {
+    // Isolating a refused batch: this record is fetched again once the one in flight is settled.
+    Pause(*state);
+    rd_kafka_message_destroy(msg);
+    return;
+  }
   TopicRoute* route = routeByRkt_[msg->rkt];
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_detach_headers(msg, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) headers = nullptr;
@@ -317,12 +323,14 @@ void Shard::OnDelivery(const rd_kafka_message_t* msg) {
   PartitionState* state = StateFor(source->rkt, source->partition);
   if (state) {
     state->inFlight--;
-    bool beforeFailure = state->failedAt < 0 || source->offset < state->failedAt;
+    int64_t offset = source->offset;
+    bool beforeFailure = (state->failedAt < 0 || offset < state->failedAt) && (state->holdAt < 0 || offset < state->holdAt);
+    bool tooLarge = msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || msg->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Delivery reports of one partition arrive in order (idempotent producer), so the
       // position only moves forward and never past an unacknowledged record.
       if (beforeFailure) {
-        state->position = source->offset + 1;
+        state->position = offset + 1;
         state->lastTargetOffset = msg->offset;
         state->records++;
         state->bytes += source->len;
@@ -335,19 +343,44 @@ void Shard::OnDelivery(const rd_kafka_message_t* msg) {
           state->latencySumMs += static_cast<uint64_t>(latency);
           if (latency > state->latencyMaxMs) state->latencyMaxMs = latency;
         }
+        if (state->singleStep && offset >= state->isolateUntil) {
+          state->singleStep = false;
+          state->isolateUntil = -1;
+        }
+        if (state->paused && state->holdAt < 0 && state->status == PartitionStatus::Running) RestartAt(*state, offset + 1);
       }
     } else if (msg->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && msg->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT && beforeFailure) {
-      std::string reason = rd_kafka_err2str(msg->err);
-      if (msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || msg->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE) {
-        reason = "record of " + std::to_string(source->len + source->key_len) +
-                 " bytes is larger than the target accepts (the remote topic's max.message.bytes or the broker's message.max.bytes): " + reason;
+      if (tooLarge && state->singleStep) {
+        FailPartition(*state, offset, "record of " + std::to_string(source->len + source->key_len) +
+                      " bytes is larger than the target accepts (the remote topic's max.message.bytes or the broker's message.max.bytes): " +
+                      rd_kafka_err2str(msg->err));
+      } else if (tooLarge) {
+        // The broker refuses whole batches: find the record at fault by resending one at a time.
+        state->holdAt = offset;
+        if (offset > state->isolateUntil) state->isolateUntil = offset;
+        state->singleStep = true;
+        Pause(*state);
       } else {
-        reason = "the target refused the record: " + reason;
+        FailPartition(*state, offset, std::string("the target refused the record: ") + rd_kafka_err2str(msg->err));
       }
-      FailPartition(*state, source->offset, reason);
+    } else if (tooLarge && state->holdAt >= 0 && offset > state->isolateUntil) {
+      state->isolateUntil = offset;  // another record of the refused batch
+    }
+    if (state->holdAt >= 0 && state->inFlight == 0 && state->status == PartitionStatus::Running) {
+      int64_t from = state->holdAt;
+      state->holdAt = -1;
+      RestartAt(*state, from);
     }
   }
   rd_kafka_message_destroy(source);
+}
+
+void Shard::Pause(PartitionState& state) {
+  if (state.paused) return;
+  state.paused = true;
+  PartitionList list(1);
+  rd_kafka_topic_partition_list_add(list.list, state.topic.c_str(), state.partition);
+  rd_kafka_pause_partitions(consumer_, list.list);
 }
 
 void Shard::FailPartition(PartitionState& state, int64_t offset, const std::string& reason) {
@@ -355,9 +388,10 @@ void Shard::FailPartition(PartitionState& state, int64_t offset, const std::stri
   state.failedAt = offset;
   state.failure = reason;
   state.status = PartitionStatus::Failed;
-  PartitionList list(1);
-  rd_kafka_topic_partition_list_add(list.list, state.topic.c_str(), state.partition);
-  rd_kafka_pause_partitions(consumer_, list.list);
+  state.singleStep = false;
+  state.holdAt = -1;
+  state.isolateUntil = -1;
+  Pause(state);
   ShardEvent event;
   event.kind = "partition-failed";
   event.level = 3;
@@ -373,9 +407,7 @@ void Shard::HoldPartition(PartitionState& state, int64_t offset, const std::stri
   state.status = PartitionStatus::Waiting;
   state.failure = reason;
   state.produced = offset;  // the next record to copy once resumed
-  PartitionList list(1);
-  rd_kafka_topic_partition_list_add(list.list, state.topic.c_str(), state.partition);
-  rd_kafka_pause_partitions(consumer_, list.list);
+  Pause(state);
   ShardEvent event;
   event.kind = "partition-waiting";
   event.level = 4;
@@ -391,9 +423,29 @@ void Shard::RestartAt(PartitionState& state, int64_t offset) {
   state.failedAt = -1;
   state.failure.clear();
   state.produced = offset;
+  state.paused = false;
   PartitionList list(1);
   rd_kafka_topic_partition_list_add(list.list, state.topic.c_str(), state.partition)->offset = offset;
-  if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_, list.list, kAdminTimeoutMs)) rd_kafka_error_destroy(error);
+  if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_, list.list, kAdminTimeoutMs)) {
+    ShardEvent event;
+    event.kind = "error";
+    event.level = 3;
+    event.topic = state.topic;
+    event.partition = state.partition;
+    event.offset = offset;
+    event.message = std::string("seek failed: ") + rd_kafka_error_string(error);
+    AddEvent(std::move(event));
+    rd_kafka_error_destroy(error);
+  } else if (list.list->elems[0].err) {
+    ShardEvent event;
+    event.kind = "error";
+    event.level = 3;
+    event.topic = state.topic;
+    event.partition = state.partition;
+    event.offset = offset;
+    event.message = std::string("seek failed: ") + rd_kafka_err2str(list.list->elems[0].err);
+    AddEvent(std::move(event));
+  }
   rd_kafka_resume_partitions(consumer_, list.list);
 }
 
@@ -431,12 +483,24 @@ void Shard::HandleConsumerError(rd_kafka_message_t* msg) {
     }
     AddEvent(std::move(event));
     // Lost records are reported above; the position moves on so replication continues.
-    state->produced = low;
+    // After an out-of-range error the fetcher refuses seeks (its state is an error state), so
+    // the partition is re-assigned at the new offset instead.
     state->position = low;
+    state->produced = low;
     PartitionList list(1);
     rd_kafka_topic_partition_list_add(list.list, topic.c_str(), msg->partition)->offset = low;
-    rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_, list.list, kAdminTimeoutMs);
-    if (error) rd_kafka_error_destroy(error);
+    rd_kafka_error_t* error = rd_kafka_incremental_unassign(consumer_, list.list);
+    if (!error) error = rd_kafka_incremental_assign(consumer_, list.list);
+    if (error) {
+      ShardEvent failure;
+      failure.kind = "error";
+      failure.level = 3;
+      failure.topic = topic;
+      failure.partition = msg->partition;
+      failure.message = std::string("cannot restart fetching after data loss: ") + rd_kafka_error_string(error);
+      AddEvent(std::move(failure));
+      rd_kafka_error_destroy(error);
+    }
     return;
   }
   event.kind = msg->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || msg->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ? "topic-missing" : "error";
@@ -493,6 +557,10 @@ void Shard::OnAssign(rd_kafka_topic_partition_list_t* parts) {
       started.push_back(state);
     }
     part.offset = start;
+    state->holdAt = -1;
+    state->isolateUntil = -1;
+    state->singleStep = false;
+    state->paused = false;
     state->position = start;
     state->produced = start;
     state->committed = committed;

@@ -49,6 +49,13 @@ struct PartitionState {
   // The first offset that permanently failed, or -1. `position` never passes it.
   int64_t failedAt = -1;
   std::string failure;
+  // A batch was refused as too large: the position may not pass `holdAt` until the culprit is
+  // known. Records are then sent one at a time (`singleStep`) up to `isolateUntil`, so the
+  // record that fails alone is the one reported.
+  int64_t holdAt = -1;
+  int64_t isolateUntil = -1;
+  bool singleStep = false;
+  bool paused = false;
   int64_t lastTargetOffset = -1;
   int64_t lastTimestamp = -1;  // of the newest acknowledged record
   uint64_t records = 0;        // acknowledged
@@ -105,6 +112,7 @@ class Shard : public Napi::ObjectWrap<Shard> {
   void HandleConsumerError(rd_kafka_message_t* msg);
   void FailPartition(PartitionState& state, int64_t offset, const std::string& reason);
   void HoldPartition(PartitionState& state, int64_t offset, const std::string& reason);
+  void Pause(PartitionState& state);
   void RestartAt(PartitionState& state, int64_t offset);
   uint32_t RetryWaiting();
   void CommitPositions(bool sync, const rd_kafka_topic_partition_list_t* only);

@@ -13,6 +13,8 @@ export interface RemoteTopicState {
   readonly state: RemoteTopicStateName;
   /** Why the remote topic could not be created, or what happened to the source. */
   readonly reason?: string;
+  /** Creation attempts the target refused so far (0 once it exists). */
+  readonly failedAttempts: number;
 }
 
 export interface RefreshResult {
@@ -98,7 +100,8 @@ export class TopicSync {
 
   private mark(source: string, remote: string, partitions: number, state: RemoteTopicStateName, reason?: string): void {
     const previous = this.topics.get(source);
-    this.topics.set(source, { source, remote, partitions, state, ...(reason !== undefined && { reason }) });
+    const failedAttempts = state === 'CREATE_FAILED' ? (previous?.failedAttempts ?? 0) + 1 : 0;
+    this.topics.set(source, { source, remote, partitions, state, failedAttempts, ...(reason !== undefined && { reason }) });
     if (state === 'REPLICATING' && previous?.state === 'CREATE_FAILED') {
       this.deps.log.info({ flow: this.deps.flow.name, topic: source, remote }, 'remote topic now available: replicating');
     }
