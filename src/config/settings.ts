@@ -114,6 +114,8 @@ export const SETTINGS = {
   // parallelism and clients
   'tasks.max': setting(int(1, 1024), '1', 'Worker threads per flow in one kmirror process (MM2: tasks).'),
   'admin.timeout.ms': setting(int(1), '60000', 'Timeout of admin requests.'),
+  'offset.flush.interval.ms': setting(int(10), '250',
+    'How often replication positions are stored on the target: the most a crash re-copies. kmirror\'s default; Connect (MM2) uses 60000.'),
   'consumer.poll.timeout.ms': setting(int(1), '1000', 'How long a fetch waits for records.', true),
 } as const;
 
@@ -142,7 +144,7 @@ export const MM2_KEYS_WITHOUT_EFFECT: ReadonlySet<string> = new Set([
   'source.cluster.alias', 'target.cluster.alias', 'topic.filter.class', 'group.filter.class',
   'config.property.filter.class', 'forwarding.admin.class', 'use.incremental.alter.configs',
   'add.source.alias.to.metrics', 'dedicated.mode.enable.internal.rest', 'metric.reporters',
-  'offset.flush.interval.ms', 'offset.flush.timeout.ms', 'key.converter', 'value.converter',
+  'offset.flush.timeout.ms', 'key.converter', 'value.converter',
   'header.converter', 'config.storage.replication.factor', 'offset.storage.replication.factor',
   'status.storage.replication.factor', 'config.storage.topic', 'offset.storage.topic',
   'status.storage.topic', 'offset.storage.partitions', 'status.storage.partitions',

@@ -8,8 +8,6 @@ export interface EngineOptions {
   readonly log: Logger;
   /** How often shards report stats (ms). */
   readonly reportIntervalMs?: number;
-  /** How often shards store positions on the target (ms). */
-  readonly commitIntervalMs?: number;
   /** Records per copy-loop batch. */
   readonly batchSize?: number;
 }
@@ -32,7 +30,6 @@ export class Engine {
       pool,
       log: options.log,
       reportIntervalMs: options.reportIntervalMs ?? 1000,
-      commitIntervalMs: options.commitIntervalMs ?? 1000,
       batchSize: options.batchSize ?? 2000,
     }));
     const engine = new Engine(runners, pool, options.log);

@@ -57,7 +57,6 @@ export class FlowRunner {
     pool: ShardPool;
     log: Logger;
     reportIntervalMs: number;
-    commitIntervalMs: number;
     batchSize: number;
   }) {
     const { flow } = deps;
@@ -126,7 +125,7 @@ export class FlowRunner {
     const handle = pool.start({
       flow: flow.name,
       index: slot.index,
-      options: shardOptions(flow, slot.index, this.routes, this.deps.commitIntervalMs),
+      options: shardOptions(flow, slot.index, this.routes),
       reportIntervalMs: this.deps.reportIntervalMs,
       batchSize: this.deps.batchSize,
     }, (message) => this.onShardMessage(slot, message));

@@ -30,7 +30,7 @@ const PRODUCER_DEFAULTS: Readonly<Record<string, string>> = {
   'message.timeout.ms': '0',
 };
 
-export function shardOptions(flow: FlowConfig, index: number, topics: readonly TopicRoute[], commitIntervalMs: number): ShardOptions {
+export function shardOptions(flow: FlowConfig, index: number, topics: readonly TopicRoute[]): ShardOptions {
   const group = flowGroupId(flow);
   const consumer = toRdkafkaSettings(flow.clients.sourceConsumer).settings;
   const startAtEnd = (consumer['auto.offset.reset'] ?? 'earliest').toLowerCase() === 'latest';
@@ -47,7 +47,7 @@ export function shardOptions(flow: FlowConfig, index: number, topics: readonly T
     producer: { ...PRODUCER_DEFAULTS, 'topic.metadata.refresh.interval.ms': metadataRefresh, ...toRdkafkaSettings(flow.clients.targetProducer).settings, 'client.id': `kmirror-${flow.name}-${index}` },
     positions: { ...positions, 'group.id': group, 'client.id': `kmirror-${flow.name}-${index}-positions` },
     startAtEnd,
-    commitIntervalMs,
+    commitIntervalMs: flow.settings['offset.flush.interval.ms'],
     topics,
   };
 }
