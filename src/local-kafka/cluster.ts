@@ -120,9 +120,7 @@ export class LocalKafkaCluster {
       '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`,
       '-cp', dist.classpath,
     ];
-    const clusterId = randomBytes(16).toString('base64url');
-    await runToCompletion(dist.java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId,
-      '-c', serverProperties], join(dir, 'format.log'), spec.name);
+    await formatStorage(dist.java, jvm, serverProperties, randomBytes(16).toString('base64url'), join(dir, 'format.log'), spec.name);
 
     const stdout = join(dir, 'stdout.log');
     const child = spawn(dist.java, [...jvm, 'kafka.Kafka', serverProperties], {
@@ -214,6 +212,16 @@ export async function startLocalClusters(options: StartOptions = {}): Promise<Lo
   }
   for (const c of started) log(`local Kafka '${c.name}' ready on ${c.bootstrapServers} (log: ${c.logFile})`);
   return new LocalClusters(runDir, started);
+}
+
+/**
+ * Formats a KRaft node's storage. The cluster id goes as `--cluster-id=<id>`: a base64url id may
+ * start with '-', which the tool would otherwise take for an option.
+ */
+export async function formatStorage(java: string, jvm: readonly string[], serverProperties: string, clusterId: string,
+  logFile: string, cluster: string): Promise<void> {
+  await runToCompletion(java, [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`,
+    `--config=${serverProperties}`], logFile, cluster);
 }
 
 async function resolvePort(cluster: string, what: string, wanted: number | undefined): Promise<number> {

@@ -43,3 +43,24 @@ describe('starting local clusters, when it cannot work', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 });
+
+describe('storage formatting', () => {
+  // Regression: a random cluster id starting with '-' was read as an option and formatting failed.
+  it('accepts a cluster id that starts with a dash', async () => {
+    const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { ensureKafkaDistribution } = await import('../../src/local-kafka/distribution.js');
+    const { formatStorage } = await import('../../src/local-kafka/cluster.js');
+    const dist = await ensureKafkaDistribution();
+    const dir = mkdtempSync(join(tmpdir(), 'kmirror-format-'));
+    const properties = join(dir, 'server.properties');
+    writeFileSync(properties, [
+      'process.roles=broker,controller', 'node.id=1', 'controller.quorum.voters=1@127.0.0.1:9999',
+      'listeners=PLAINTEXT://127.0.0.1:9998,CONTROLLER://127.0.0.1:9999', 'controller.listener.names=CONTROLLER',
+      `log.dirs=${join(dir, 'data')}`,
+    ].join('\n'));
+    await formatStorage(dist.java, ['-cp', dist.classpath], properties, '-ZMnTd6lTrG8XhVPrjsTaQ', join(dir, 'format.log'), 'dash');
+    expect(readFileSync(join(dir, 'data', 'meta.properties'), 'utf8')).toContain('cluster.id=-ZMnTd6lTrG8XhVPrjsTaQ');
+  });
+});
