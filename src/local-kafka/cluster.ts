@@ -62,7 +62,8 @@ const BASE_BROKER_CONFIG: Readonly<Record<string, string>> = {
 };
 
 export class LocalKafkaCluster {
-  private exited: Promise<number | null>;
+  private child!: ChildProcess;
+  private exited!: Promise<number | null>;
   private exitCode: number | null | undefined;
 
   private constructor(
@@ -70,15 +71,9 @@ export class LocalKafkaCluster {
     readonly port: number,
     readonly controllerPort: number,
     readonly dir: string,
-    private readonly child: ChildProcess,
-  ) {
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exitCode = code ?? (signal ? -1 : null);
-        resolve(this.exitCode);
-      });
-    });
-  }
+    private readonly command: { java: string; args: readonly string[] },
+    private readonly startTimeoutMs: number,
+  ) {}
 
   get bootstrapServers(): string {
     return `127.0.0.1:${this.port}`;
@@ -121,49 +116,64 @@ export class LocalKafkaCluster {
       '-cp', dist.classpath,
     ];
     await formatStorage(dist.java, jvm, serverProperties, randomBytes(16).toString('base64url'), join(dir, 'format.log'), spec.name);
-
-    const stdout = join(dir, 'stdout.log');
-    const child = spawn(dist.java, [...jvm, 'kafka.Kafka', serverProperties], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    await pipeToFile(child, stdout);
-    if (child.pid !== undefined) await writeFile(join(dir, 'pid'), String(child.pid));
-    const cluster = new LocalKafkaCluster(spec.name, port, controllerPort, dir, child);
+    const cluster = new LocalKafkaCluster(spec.name, port, controllerPort, dir,
+      { java: dist.java, args: [...jvm, 'kafka.Kafka', serverProperties] }, options.startTimeoutMs);
     try {
-      await waitForBroker(cluster.bootstrapServers, {
-        timeoutMs: options.startTimeoutMs,
-        gaveUp: () => (cluster.running ? undefined : `the broker process exited with ${cluster.exitCode}`),
-      });
+      await cluster.launch();
     } catch (err) {
       await cluster.stop();
-      throw new KmirrorError(ErrorCodes.LOCAL_KAFKA,
-        `local Kafka cluster '${spec.name}' did not become ready on ${cluster.bootstrapServers}: ` +
-        `${(err as Error).message}. Its log: ${cluster.logFile}`,
-        { cause: err, details: await tail(cluster.logFile, 15) });
+      throw err;
     }
     return cluster;
   }
 
+  /** Starts the broker process on the existing data and waits until it answers. */
+  private async launch(): Promise<void> {
+    this.exitCode = undefined;
+    this.child = spawn(this.command.java, this.command.args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = this.child;
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitCode = code ?? (signal ? -1 : null);
+        resolve(this.exitCode);
+      });
+    });
+    await pipeToFile(child, join(this.dir, 'stdout.log'));
+    if (child.pid !== undefined) await writeFile(join(this.dir, 'pid'), String(child.pid));
+    try {
+      await waitForBroker(this.bootstrapServers, {
+        timeoutMs: this.startTimeoutMs,
+        gaveUp: () => (this.running ? undefined : `the broker process exited with ${this.exitCode}`),
+      });
+    } catch (err) {
+      throw new KmirrorError(ErrorCodes.LOCAL_KAFKA,
+        `local Kafka cluster '${this.name}' did not become ready on ${this.bootstrapServers}: ` +
+        `${(err as Error).message}. Its log: ${this.logFile}`,
+        { cause: err, details: await tail(this.logFile, 15) });
+    }
+  }
+
+  private async stopProcess(signal: NodeJS.Signals, graceMs: number): Promise<void> {
+    if (!this.running) return;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
   /** Stops the broker (controlled shutdown, SIGKILL after the grace period) and removes its data. */
   async stop(graceMs = 20_000): Promise<void> {
-    if (this.running) {
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-      await this.exited;
-      clearTimeout(timer);
-    }
+    await this.stopProcess('SIGTERM', graceMs);
     await rm(join(this.dir, 'data'), { recursive: true, force: true });
     await rm(join(this.dir, 'pid'), { force: true });
   }
 
-  /** Kills the broker without a controlled shutdown (for fault tests); the data stays. */
-  async kill(): Promise<void> {
-    if (this.running) {
-      this.child.kill('SIGKILL');
-      await this.exited;
-    }
+  /** Restarts the broker on its data, same ports (`hard`: SIGKILL instead of a controlled shutdown). */
+  async restart(options: { hard?: boolean } = {}): Promise<void> {
+    await this.stopProcess(options.hard ? 'SIGKILL' : 'SIGTERM', 20_000);
+    await this.launch();
   }
+
 }
 
 export class LocalClusters {
