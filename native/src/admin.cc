@@ -206,6 +206,17 @@ Json ConfigResources(const rd_kafka_ConfigResource_t** resources, size_t count, 
   return out;
 }
 
+// The partitions of the first (only) group result, or one entry carrying the group's error.
+Json GroupOffsetsJson(const rd_kafka_group_result_t** groups, size_t count) {
+  if (count == 0) return Json::Arr();
+  if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[0])) {
+    Json out = Json::Arr();
+    out.Push(Json::Obj().Set("error", ErrorJson(e)));
+    return out;
+  }
+  return PartitionsJson(rd_kafka_group_result_partitions(groups[0]));
+}
+
 const char* GroupStateName(rd_kafka_consumer_group_state_t state) {
   return rd_kafka_consumer_group_state_name(state);
 }
@@ -577,15 +588,7 @@ Napi::Value Admin::ListConsumerGroupOffsets(const Napi::CallbackInfo& info) {
     },
     [](rd_kafka_event_t* event) {
       size_t n = 0;
-      const rd_kafka_group_result_t** groups =
-          rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(event), &n);
-      if (n == 0) return Json::Arr();
-      if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[0])) {
-        Json out = Json::Arr();
-        out.Push(Json::Obj().Set("error", ErrorJson(e)));
-        return out;
-      }
-      return PartitionsJson(rd_kafka_group_result_partitions(groups[0]));
+      return GroupOffsetsJson(rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(event), &n), n);
     });
   work->Queue();
   return work->Promise();
@@ -605,15 +608,7 @@ Napi::Value Admin::AlterConsumerGroupOffsets(const Napi::CallbackInfo& info) {
     },
     [](rd_kafka_event_t* event) {
       size_t n = 0;
-      const rd_kafka_group_result_t** groups =
-          rd_kafka_AlterConsumerGroupOffsets_result_groups(rd_kafka_event_AlterConsumerGroupOffsets_result(event), &n);
-      if (n == 0) return Json::Arr();
-      if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[0])) {
-        Json out = Json::Arr();
-        out.Push(Json::Obj().Set("error", ErrorJson(e)));
-        return out;
-      }
-      return PartitionsJson(rd_kafka_group_result_partitions(groups[0]));
+      return GroupOffsetsJson(rd_kafka_AlterConsumerGroupOffsets_result_groups(rd_kafka_event_AlterConsumerGroupOffsets_result(event), &n), n);
     });
   work->Queue();
   return work->Promise();

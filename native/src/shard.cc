@@ -392,14 +392,7 @@ void Shard::FailPartition(PartitionState& state, int64_t offset, const std::stri
   state.holdAt = -1;
   state.isolateUntil = -1;
   Pause(state);
-  ShardEvent event;
-  event.kind = "partition-failed";
-  event.level = 3;
-  event.topic = state.topic;
-  event.partition = state.partition;
-  event.offset = offset;
-  event.message = reason;
-  AddEvent(std::move(event));
+  AddPartitionEvent("partition-failed", 3, state, offset, reason);
 }
 
 void Shard::HoldPartition(PartitionState& state, int64_t offset, const std::string& reason) {
@@ -408,14 +401,7 @@ void Shard::HoldPartition(PartitionState& state, int64_t offset, const std::stri
   state.failure = reason;
   state.produced = offset;  // the next record to copy once resumed
   Pause(state);
-  ShardEvent event;
-  event.kind = "partition-waiting";
-  event.level = 4;
-  event.topic = state.topic;
-  event.partition = state.partition;
-  event.offset = offset;
-  event.message = reason;
-  AddEvent(std::move(event));
+  AddPartitionEvent("partition-waiting", 4, state, offset, reason);
 }
 
 void Shard::RestartAt(PartitionState& state, int64_t offset) {
@@ -427,24 +413,10 @@ void Shard::RestartAt(PartitionState& state, int64_t offset) {
   PartitionList list(1);
   rd_kafka_topic_partition_list_add(list.list, state.topic.c_str(), state.partition)->offset = offset;
   if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_, list.list, kAdminTimeoutMs)) {
-    ShardEvent event;
-    event.kind = "error";
-    event.level = 3;
-    event.topic = state.topic;
-    event.partition = state.partition;
-    event.offset = offset;
-    event.message = std::string("seek failed: ") + rd_kafka_error_string(error);
-    AddEvent(std::move(event));
+    AddPartitionEvent("error", 3, state, offset, std::string("seek failed: ") + rd_kafka_error_string(error));
     rd_kafka_error_destroy(error);
   } else if (list.list->elems[0].err) {
-    ShardEvent event;
-    event.kind = "error";
-    event.level = 3;
-    event.topic = state.topic;
-    event.partition = state.partition;
-    event.offset = offset;
-    event.message = std::string("seek failed: ") + rd_kafka_err2str(list.list->elems[0].err);
-    AddEvent(std::move(event));
+    AddPartitionEvent("error", 3, state, offset, std::string("seek failed: ") + rd_kafka_err2str(list.list->elems[0].err));
   }
   rd_kafka_resume_partitions(consumer_, list.list);
 }
@@ -579,13 +551,7 @@ void Shard::OnAssign(rd_kafka_topic_partition_list_t* parts) {
     PartitionState* state = StateFor(parts->elems[i].topic, parts->elems[i].partition, false);
     if (state && state->status == PartitionStatus::Failed) {
       rd_kafka_topic_partition_list_add(paused.list, state->topic.c_str(), state->partition);
-      ShardEvent event;
-      event.kind = "partition-failed";
-      event.level = 3;
-      event.topic = state->topic;
-      event.partition = state->partition;
-      event.message = state->failure;
-      AddEvent(std::move(event));
+      AddPartitionEvent("partition-failed", 3, *state, -1, state->failure);
     }
   }
   if (paused.list->cnt > 0) rd_kafka_pause_partitions(consumer_, paused.list);
@@ -656,14 +622,7 @@ void Shard::CommitCb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_par
         if (!perr) {
           if (p.offset > state.committed) state.committed = p.offset;
         } else {
-          ShardEvent event;
-          event.kind = "commit-failed";
-          event.level = 4;
-          event.topic = state.topic;
-          event.partition = state.partition;
-          event.offset = p.offset;
-          event.message = std::string("cannot store the replication position on the target: ") + rd_kafka_err2str(perr);
-          self->AddEvent(std::move(event));
+          self->AddPartitionEvent("commit-failed", 4, state, p.offset, std::string("cannot store the replication position on the target: ") + rd_kafka_err2str(perr));
         }
       }
       break;
@@ -701,6 +660,17 @@ void Shard::ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
 
 void Shard::AddEvent(ShardEvent event) {
   events_.push_back(std::move(event));
+}
+
+void Shard::AddPartitionEvent(const char* kind, int level, const PartitionState& state, int64_t offset, std::string message) {
+  ShardEvent event;
+  event.kind = kind;
+  event.level = level;
+  event.topic = state.topic;
+  event.partition = state.partition;
+  event.offset = offset;
+  event.message = std::move(message);
+  AddEvent(std::move(event));
 }
 
 // stats() → [{ topic, remoteTopic, partition, status, position, committed, ... }]

@@ -120,6 +120,7 @@ class Shard : public Napi::ObjectWrap<Shard> {
   PartitionState* StateFor(const std::string& topic, int32_t partition, bool create);
   PartitionState* StateFor(rd_kafka_topic_t* rkt, int32_t partition);
   void AddEvent(ShardEvent event);
+  void AddPartitionEvent(const char* kind, int level, const PartitionState& state, int64_t offset, std::string message);
   void ThrowIfClosed(const Napi::Env& env) const;
   void Destroy();
 

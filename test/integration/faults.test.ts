@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Admin, RecordProducer, type ProducedRecord } from '../../src/native/addon.js';
+import { Admin, type ProducedRecord } from '../../src/native/addon.js';
 import { AdminClient } from '../../src/kafka/rdkafka.js';
 import { bootstrap, createTopic, uniqueTopic } from '../support/kafka.js';
-import { mm2Properties, readAll, startEngine, totalRecords, waitFor } from '../support/kmirror.js';
+import { mm2Properties, produceRecords, readAll, startEngine, totalRecords, waitFor } from '../support/kmirror.js';
 
 const clusters = () => ({ source: bootstrap('source'), target: bootstrap('target') });
 
-function produce(servers: string, topic: string, records: readonly ProducedRecord[]): void {
-  const producer = new RecordProducer({ 'bootstrap.servers': servers, 'linger.ms': '5', 'message.max.bytes': '10000000' });
-  producer.produce(topic, records);
-  const result = producer.flush(30_000);
-  producer.close();
-  if (result.failed > 0) throw new Error(`produce: ${JSON.stringify(result)}`);
-}
+const produce = (servers: string, topic: string, records: readonly ProducedRecord[]) => produceRecords(servers, topic, records, { 'message.max.bytes': '10000000' });
 
 describe('faults and bad input: a clear signal, nothing lost', () => {
   it('a record larger than the target accepts stops its partition as FAILED, naming topic, partition, offset and limit; others go on', async () => {

@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Admin, RecordProducer, type ProducedRecord } from '../../src/native/addon.js';
+import { Admin, type ProducedRecord } from '../../src/native/addon.js';
 import { bootstrap, createTopic, uniqueTopic } from '../support/kafka.js';
-import { mm2Properties, readAll, startEngine, totalRecords, waitFor } from '../support/kmirror.js';
+import { mm2Properties, produceRecords, readAll, startEngine, totalRecords, waitFor } from '../support/kmirror.js';
 
 const clusters = () => ({ source: bootstrap('source'), target: bootstrap('target') });
 
-function produce(servers: string, topic: string, records: readonly ProducedRecord[]): void {
-  const producer = new RecordProducer({ 'bootstrap.servers': servers, 'enable.idempotence': 'true', 'linger.ms': '5' });
-  producer.produce(topic, records);
-  const result = producer.flush(30_000);
-  producer.close();
-  if (result.failed > 0 || result.delivered !== records.length) throw new Error(`produce: ${JSON.stringify(result)}`);
-}
+const produce = (servers: string, topic: string, records: readonly ProducedRecord[]) => produceRecords(servers, topic, records, { 'enable.idempotence': 'true' });
 
 const bin = (...bytes: number[]) => Buffer.from(bytes);
 

@@ -9,7 +9,7 @@ import { loadFlowPolicies } from '../../src/config/flow-policies.js';
 import { parseMirrorConfig } from '../../src/config/mirror-config.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { FlowStatus, PartitionStatus } from '../../src/engine/flow-runner.js';
-import { Admin, readRecords, type ReadRecord } from '../../src/native/addon.js';
+import { Admin, readRecords, RecordProducer, type ProducedRecord, type ReadRecord } from '../../src/native/addon.js';
 import { packageRoot } from '../../src/paths.js';
 
 /** Polls `probe` until it returns a value other than undefined/false; fails with `what` and the last value. */
@@ -133,4 +133,17 @@ export function spawnKmirror(text: string): KmirrorProcess {
     await kill('SIGKILL');
   });
   return { child, output, exited, kill };
+}
+
+/** Produces with kmirror's byte-exact producer and waits until every record is acknowledged. */
+export function produceRecords(servers: string, topic: string, records: readonly ProducedRecord[],
+  settings: Record<string, string> = {}): void {
+  const producer = new RecordProducer({ 'bootstrap.servers': servers, 'linger.ms': '5', ...settings });
+  try {
+    producer.produce(topic, records);
+    const result = producer.flush(60_000);
+    if (result.failed > 0 || result.delivered !== records.length) throw new Error(`produce to ${topic}: ${JSON.stringify(result)}`);
+  } finally {
+    producer.close();
+  }
 }
