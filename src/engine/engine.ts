@@ -2,6 +2,7 @@ import type { MirrorConfig } from '../config/mirror-config.js';
 import type { Logger } from '../log.js';
 import type { ReplicationPolicy } from '../policy/index.js';
 import { FlowRunner, type FlowStatus } from './flow-runner.js';
+import { HeartbeatEmitter } from './heartbeat-emitter.js';
 import { ShardPool } from './shard-pool.js';
 
 export interface EngineOptions {
@@ -17,8 +18,8 @@ export interface EngineOptions {
  * flow, all of their shards in one worker pool.
  */
 export class Engine {
-  private constructor(private readonly runners: readonly FlowRunner[], private readonly pool: ShardPool,
-    private readonly log: Logger) {}
+  private constructor(private readonly runners: readonly FlowRunner[], private readonly heartbeats: readonly HeartbeatEmitter[],
+    private readonly pool: ShardPool, private readonly log: Logger) {}
 
   static async start(config: MirrorConfig, policies: ReadonlyMap<string, ReplicationPolicy>, options: EngineOptions): Promise<Engine> {
     const flows = config.flows.filter((f) => f.enabled);
@@ -32,7 +33,11 @@ export class Engine {
       reportIntervalMs: options.reportIntervalMs ?? 1000,
       batchSize: options.batchSize ?? 2000,
     }));
-    const engine = new Engine(runners, pool, options.log);
+    // As MM2: every pair emits heartbeats unless emit.heartbeats.enabled=false, replicated or not.
+    const heartbeats = config.flows.filter((f) => f.heartbeats)
+      .map((flow) => new HeartbeatEmitter({ flow, policy: policies.get(flow.name)!, log: options.log }));
+    const engine = new Engine(runners, heartbeats, pool, options.log);
+    for (const emitter of heartbeats) emitter.start();
     await Promise.all(runners.map((r) => r.start()));
     options.log.info({ flows: runners.map((r) => r.name), threads }, 'kmirror started');
     return engine;
@@ -48,7 +53,7 @@ export class Engine {
 
   /** Stops every flow: shards leave their groups after storing their positions. */
   async stop(): Promise<void> {
-    await Promise.all(this.runners.map((r) => r.stop()));
+    await Promise.all([...this.runners.map((r) => r.stop()), ...this.heartbeats.map((h) => h.stop())]);
     await this.pool.destroy();
     this.log.info('kmirror stopped');
   }

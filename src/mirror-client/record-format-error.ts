@@ -1,0 +1,54 @@
+/**
+ * A record on one of MM2's internal topics (heartbeats, checkpoints, offset syncs) whose bytes do
+ * not follow its wire grammar. The decoders know only the bytes; whoever read the record knows
+ * where it came from and adds that with `locate()`.
+ *
+ * The code is meant to join src/errors.ts's `ErrorCodes` as `RECORD_FORMAT`; until then it lives here.
+ */
+
+export const RECORD_FORMAT_ERROR_CODE = 'KMIRROR_RECORD_FORMAT';
+
+export type InternalRecordType = 'Heartbeat' | 'Checkpoint' | 'OffsetSync';
+
+export interface RecordLocation {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+const brand = Symbol.for('kmirror.record-format-error');
+
+export class RecordFormatError extends Error {
+  readonly [brand] = true;
+  readonly code = RECORD_FORMAT_ERROR_CODE;
+  /** The same bytes fail the same way on every read. */
+  readonly canRetry = false;
+  readonly recordType: InternalRecordType;
+  readonly part: 'key' | 'value';
+  /** What is wrong with the bytes, without the location. */
+  readonly reason: string;
+  topic: string | undefined;
+  partition: number | undefined;
+  offset: number | undefined;
+
+  constructor(recordType: InternalRecordType, part: 'key' | 'value', reason: string) {
+    super(`${recordType} ${part}: ${reason}`);
+    this.name = 'RecordFormatError';
+    this.recordType = recordType;
+    this.part = part;
+    this.reason = reason;
+  }
+
+  /** Records where the bad record lives, and names it in the message (`topic-partition@offset: …`). */
+  locate(location: RecordLocation): this {
+    this.topic = location.topic;
+    this.partition = location.partition;
+    this.offset = location.offset;
+    this.message = `${location.topic}-${location.partition}@${location.offset}: ${this.recordType} ${this.part}: ${this.reason}`;
+    return this;
+  }
+}
+
+export function isRecordFormatError(value: unknown): value is RecordFormatError {
+  return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
+}
