@@ -16,6 +16,16 @@ export const ErrorCodes = {
   KAFKA_DISTRIBUTION: 'KMIRROR_KAFKA_DISTRIBUTION',
   /** A local Kafka cluster did not start or stop. */
   LOCAL_KAFKA: 'KMIRROR_LOCAL_KAFKA',
+  /** A record on an MM2 internal topic does not follow its wire grammar (RecordFormatError). */
+  RECORD_FORMAT: 'KMIRROR_RECORD_FORMAT',
+  /** The checkpoints topic for the remote alias does not exist on this cluster. */
+  CHECKPOINTS_TOPIC_MISSING: 'KMIRROR_CHECKPOINTS_TOPIC_MISSING',
+  /** An operation did not finish within its timeout (e.g. translateOffsets reading the checkpoints topic). */
+  TIMEOUT: 'KMIRROR_TIMEOUT',
+  /** A metadata or list-offsets request to the cluster failed; `cause` holds librdkafka's error. */
+  KAFKA_REQUEST: 'KMIRROR_KAFKA_REQUEST',
+  /** A client (MirrorClient) was used after close(). */
+  CLIENT_CLOSED: 'KMIRROR_CLIENT_CLOSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

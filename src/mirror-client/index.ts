@@ -8,11 +8,9 @@ export { Checkpoint, CHECKPOINT_VERSION, type CheckpointFields } from './checkpo
 export { OffsetSync, type OffsetSyncFields } from './offset-sync.js';
 export { compareTopicPartitions, type TopicPartition } from './topic-partition.js';
 export {
-  isRecordFormatError, RECORD_FORMAT_ERROR_CODE, RecordFormatError, type InternalRecordType, type RecordLocation,
+  isRecordFormatError, RecordFormatError, type InternalRecordType, type RecordLocation,
 } from './record-format-error.js';
-export {
-  isMirrorClientError, MirrorClientError, MirrorClientErrorCodes, type MirrorClientErrorCode,
-} from './mirror-client-error.js';
+export { ErrorCodes, isKmirrorError, KmirrorError, type ErrorCode } from '../errors.js';
 export {
   MirrorClient, withMirrorClient,
   type MirrorClientAdmin, type MirrorClientKafka, type MirrorClientOptions, type TranslatedOffset, type TranslateOptions,

@@ -8,12 +8,12 @@
  * (default: DefaultReplicationPolicy with separator ".").
  */
 
+import { ErrorCodes, isKmirrorError, KmirrorError } from '../errors.js';
 import type { NativeAdmin, RdkafkaSettings, ReadRecord } from '../native/addon.js';
 import {
   DefaultReplicationPolicy, withPolicyDefaults, type PartialReplicationPolicy, type ReplicationPolicy,
 } from '../policy/index.js';
 import { Checkpoint } from './checkpoint.js';
-import { MirrorClientError, MirrorClientErrorCodes } from './mirror-client-error.js';
 import { isRecordFormatError, type RecordFormatError } from './record-format-error.js';
 import { compareTopicPartitions, type TopicPartition } from './topic-partition.js';
 
@@ -198,7 +198,7 @@ export class MirrorClient {
     while (next < end) {
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) {
-        throw new MirrorClientError(MirrorClientErrorCodes.TIMEOUT,
+        throw new KmirrorError(ErrorCodes.TIMEOUT,
           `Read ${topic} partition ${CHECKPOINTS_PARTITION} up to offset ${next} of ${end} within ${timeoutMs} ms; ` +
           'give translateOffsets more time, or check that the cluster is reachable.', { canRetry: true });
       }
@@ -261,36 +261,36 @@ export class MirrorClient {
     } catch (err) {
       const topics = await this.#listTopics().catch(() => null);
       if (topics !== null && !topics.includes(topic)) throw this.#missing(topic, remoteClusterAlias, topics);
-      if (err instanceof MirrorClientError) throw err;
-      throw new MirrorClientError(MirrorClientErrorCodes.KAFKA_REQUEST,
+      if (isKmirrorError(err)) throw err;
+      throw new KmirrorError(ErrorCodes.KAFKA_REQUEST,
         `Listing the offsets of ${topic} partition ${CHECKPOINTS_PARTITION} failed: ${messageOf(err)}`, { canRetry: true, cause: err });
     }
   }
 
-  #missing(topic: string, remoteClusterAlias: string, topics: readonly string[]): MirrorClientError {
+  #missing(topic: string, remoteClusterAlias: string, topics: readonly string[]): KmirrorError {
     const existing = topics.filter((name) => this.#policy.isCheckpointsTopic(name));
     const found = existing.length === 0
       ? ' This cluster has no checkpoints topic at all: is a replication flow from the remote cluster emitting checkpoints here?'
       : ` Checkpoints topics here: ${existing.join(', ')}.`;
-    return new MirrorClientError(MirrorClientErrorCodes.CHECKPOINTS_TOPIC_MISSING,
+    return new KmirrorError(ErrorCodes.CHECKPOINTS_TOPIC_MISSING,
       `No checkpoints topic ${topic} on this cluster, so offsets from cluster "${remoteClusterAlias}" cannot be translated.${found} ` +
       'The alias must be the source cluster alias of the replication flow, and the replication policy the one the replicator uses.');
   }
 
   async #request<T>(what: string, use: (admin: MirrorClientAdmin) => Promise<T>): Promise<T> {
-    if (this.#closed) throw new MirrorClientError(MirrorClientErrorCodes.CLOSED, 'This MirrorClient is closed.');
+    if (this.#closed) throw new KmirrorError(ErrorCodes.CLIENT_CLOSED, 'This MirrorClient is closed.');
     const servers = this.#settings['bootstrap.servers'] ?? '(no bootstrap.servers)';
     const run = (async () => {
       this.#admin ??= Promise.resolve().then(() => this.#kafka.createAdmin(this.#settings)).catch((err: unknown) => {
         this.#admin = null;
-        throw new MirrorClientError(MirrorClientErrorCodes.KAFKA_REQUEST,
+        throw new KmirrorError(ErrorCodes.KAFKA_REQUEST,
           `Creating an Admin client for ${servers} failed: ${messageOf(err)}`, { cause: err });
       });
       const admin = await this.#admin;
       try {
         return await use(admin);
       } catch (err) {
-        throw new MirrorClientError(MirrorClientErrorCodes.KAFKA_REQUEST,
+        throw new KmirrorError(ErrorCodes.KAFKA_REQUEST,
           `${what[0]!.toUpperCase()}${what.slice(1)} on ${servers} failed: ${messageOf(err)}`, { cause: err, canRetry: true });
       }
     })();

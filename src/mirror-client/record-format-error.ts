@@ -1,12 +1,11 @@
 /**
  * A record on one of MM2's internal topics (heartbeats, checkpoints, offset syncs) whose bytes do
  * not follow its wire grammar. The decoders know only the bytes; whoever read the record knows
- * where it came from and adds that with `locate()`.
- *
- * The code is meant to join src/errors.ts's `ErrorCodes` as `RECORD_FORMAT`; until then it lives here.
+ * where it came from and adds that with `locate()`. A KmirrorError with code `KMIRROR_RECORD_FORMAT`,
+ * never retriable: the same bytes fail the same way on every read.
  */
 
-export const RECORD_FORMAT_ERROR_CODE = 'KMIRROR_RECORD_FORMAT';
+import { ErrorCodes, isKmirrorError, KmirrorError } from '../errors.js';
 
 export type InternalRecordType = 'Heartbeat' | 'Checkpoint' | 'OffsetSync';
 
@@ -16,13 +15,8 @@ export interface RecordLocation {
   readonly offset: number;
 }
 
-const brand = Symbol.for('kmirror.record-format-error');
-
-export class RecordFormatError extends Error {
-  readonly [brand] = true;
-  readonly code = RECORD_FORMAT_ERROR_CODE;
-  /** The same bytes fail the same way on every read. */
-  readonly canRetry = false;
+export class RecordFormatError extends KmirrorError {
+  declare readonly code: typeof ErrorCodes.RECORD_FORMAT;
   readonly recordType: InternalRecordType;
   readonly part: 'key' | 'value';
   /** What is wrong with the bytes, without the location. */
@@ -32,7 +26,7 @@ export class RecordFormatError extends Error {
   offset: number | undefined;
 
   constructor(recordType: InternalRecordType, part: 'key' | 'value', reason: string) {
-    super(`${recordType} ${part}: ${reason}`);
+    super(ErrorCodes.RECORD_FORMAT, `${recordType} ${part}: ${reason}`, { canRetry: false });
     this.name = 'RecordFormatError';
     this.recordType = recordType;
     this.part = part;
@@ -50,5 +44,5 @@ export class RecordFormatError extends Error {
 }
 
 export function isRecordFormatError(value: unknown): value is RecordFormatError {
-  return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
+  return isKmirrorError(value, ErrorCodes.RECORD_FORMAT) && value instanceof RecordFormatError;
 }

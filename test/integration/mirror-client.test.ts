@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Producer } from '../../src/kafka/rdkafka.js';
 import {
-  Checkpoint, isMirrorClientError, MirrorClient, type MirrorClientKafka, type MirrorClientOptions, type RecordFormatError,
+  Checkpoint, ErrorCodes, isKmirrorError, MirrorClient, type MirrorClientKafka, type MirrorClientOptions, type RecordFormatError,
 } from '../../src/mirror-client/index.js';
 import { Admin, readRecords } from '../../src/native/addon.js';
 import { bootstrap, createTopic, uniqueTopic } from '../support/kafka.js';
@@ -136,7 +136,7 @@ describe('MirrorClient.translateOffsets against a real cluster', () => {
     const missing = uniqueTopic('nowhere');
 
     const error = await client().translateOffsets(missing, 'g1', 30_000).catch((err: unknown) => err);
-    expect(isMirrorClientError(error, 'KMIRROR_CHECKPOINTS_TOPIC_MISSING'), String(error)).toBe(true);
+    expect(isKmirrorError(error, ErrorCodes.CHECKPOINTS_TOPIC_MISSING), String(error)).toBe(true);
     expect((error as Error).message).toContain(`No checkpoints topic ${missing}.checkpoints.internal on this cluster`);
     expect((error as Error).message).toContain(`${present}.checkpoints.internal`);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { ErrorCodes, isKmirrorError } from '../../../src/errors.js';
 import { Checkpoint } from '../../../src/mirror-client/checkpoint.js';
-import { isMirrorClientError } from '../../../src/mirror-client/mirror-client-error.js';
 import { MirrorClient, type MirrorClientAdmin, type MirrorClientKafka } from '../../../src/mirror-client/mirror-client.js';
 import type { RecordFormatError } from '../../../src/mirror-client/record-format-error.js';
 import type { ReadRecord } from '../../../src/native/addon.js';
@@ -112,7 +112,7 @@ describe('MirrorClient: what topic names tell', () => {
     await c.heartbeatTopics();
     await Promise.all([c.close(), c.close()]);
     expect(kafka.closed).toBe(1);
-    await expect(c.heartbeatTopics()).rejects.toSatisfy((err) => isMirrorClientError(err, 'KMIRROR_CLIENT_CLOSED'));
+    await expect(c.heartbeatTopics()).rejects.toSatisfy((err) => isKmirrorError(err, ErrorCodes.CLIENT_CLOSED));
   });
 });
 
@@ -208,7 +208,7 @@ describe('MirrorClient.translateOffsets', () => {
     const kafka = new FakeKafka([TOPIC], { [TOPIC]: { end: 1, entries: [checkpoint(0, 'g1', 'A.t', 0, 3)] } });
     kafka.emptyReads = Number.POSITIVE_INFINITY;
     const error = await translate(kafka, 30).result.catch((err: unknown) => err);
-    expect(isMirrorClientError(error, 'KMIRROR_TIMEOUT')).toBe(true);
+    expect(isKmirrorError(error, ErrorCodes.TIMEOUT)).toBe(true);
     expect((error as Error).message).toBe('Read A.checkpoints.internal partition 0 up to offset 0 of 1 within 30 ms; ' +
       'give translateOffsets more time, or check that the cluster is reachable.');
   });
@@ -216,7 +216,7 @@ describe('MirrorClient.translateOffsets', () => {
   it('says which checkpoints topics exist when the one asked for does not', async () => {
     const kafka = new FakeKafka(['B.checkpoints.internal', 'orders']);
     const error = await translate(kafka).result.catch((err: unknown) => err);
-    expect(isMirrorClientError(error, 'KMIRROR_CHECKPOINTS_TOPIC_MISSING')).toBe(true);
+    expect(isKmirrorError(error, ErrorCodes.CHECKPOINTS_TOPIC_MISSING)).toBe(true);
     expect((error as Error).message).toContain('No checkpoints topic A.checkpoints.internal on this cluster');
     expect((error as Error).message).toContain('Checkpoints topics here: B.checkpoints.internal.');
   });
