@@ -13,7 +13,9 @@ export function flowGroupId(flow: Pick<FlowConfig, 'source' | 'target'>): string
 
 /** Settings kmirror picks unless mm2.properties sets them. */
 const CONSUMER_DEFAULTS: Readonly<Record<string, string>> = {
-  // Bounds memory: records stay referenced until the target acknowledges them.
+  // Bounds memory: records stay referenced until the target acknowledges them. librdkafka applies
+  // this per partition, so a shard holds at most (its partitions × this) of fetched records.
+  // Throughput first; see BENCHMARKS.md for the memory these cost and smaller settings.
   'queued.max.messages.kbytes': '32768',
   'fetch.wait.max.ms': '100',
   'partition.assignment.strategy': 'cooperative-sticky',
@@ -25,6 +27,7 @@ const PRODUCER_DEFAULTS: Readonly<Record<string, string>> = {
   'linger.ms': '10',
   'batch.size': '1000000',
   'batch.num.messages': '100000',
+  // The producer's share of that memory: records handed over and not yet acknowledged.
   'queue.buffering.max.kbytes': '65536',
   // Never give up on a record: a target outage shows as lag, not as loss (MM2: delivery.timeout.ms=MAX).
   'message.timeout.ms': '0',
