@@ -588,7 +588,10 @@ Napi::Value Admin::ListConsumerGroupOffsets(const Napi::CallbackInfo& info) {
     },
     [](rd_kafka_event_t* event) {
       size_t n = 0;
-      return GroupOffsetsJson(rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(event), &n), n);
+      // Two statements: `n` is only set once the first call has run.
+      const rd_kafka_group_result_t** groups =
+          rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(event), &n);
+      return GroupOffsetsJson(groups, n);
     });
   work->Queue();
   return work->Promise();
@@ -608,7 +611,9 @@ Napi::Value Admin::AlterConsumerGroupOffsets(const Napi::CallbackInfo& info) {
     },
     [](rd_kafka_event_t* event) {
       size_t n = 0;
-      return GroupOffsetsJson(rd_kafka_AlterConsumerGroupOffsets_result_groups(rd_kafka_event_AlterConsumerGroupOffsets_result(event), &n), n);
+      const rd_kafka_group_result_t** groups =
+          rd_kafka_AlterConsumerGroupOffsets_result_groups(rd_kafka_event_AlterConsumerGroupOffsets_result(event), &n);
+      return GroupOffsetsJson(groups, n);
     });
   work->Queue();
   return work->Promise();

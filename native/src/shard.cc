@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace kmirror {
 
@@ -499,11 +500,9 @@ void Shard::OnAssign(rd_kafka_topic_partition_list_t* parts) {
     rd_kafka_topic_partition_list_add(remote.list, state ? state->remoteTopic.c_str() : parts->elems[i].topic,
                                       parts->elems[i].partition);
   }
-  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-  for (int attempt = 0; attempt < 3; attempt++) {
-    err = rd_kafka_committed(positions_, remote.list, kAdminTimeoutMs);
-    if (!err) break;
-  }
+  // Right after a cluster (or its offsets topic) starts, the group coordinator answers
+  // "not coordinator" or "loading" for a while: that is waited out, not treated as a failure.
+  rd_kafka_resp_err_t err = ReadPositions(remote.list, 60000);
   std::vector<PartitionState*> started;
   for (int i = 0; i < parts->cnt; i++) {
     rd_kafka_topic_partition_t& part = parts->elems[i];
@@ -511,32 +510,23 @@ void Shard::OnAssign(rd_kafka_topic_partition_list_t* parts) {
     if (!state) continue;
     state->failedAt = -1;
     state->failure.clear();
-    int64_t committed = err ? -1 : remote.list->elems[i].offset;
-    if (err) {
-      state->status = PartitionStatus::Failed;
-      state->failedAt = -1;
-      state->failure = std::string("cannot read the replication position from the target: ") + rd_kafka_err2str(err);
-      part.offset = RD_KAFKA_OFFSET_END;  // assigned but paused below; nothing is copied from a guess
-      continue;
-    }
-    int64_t start = committed;
-    if (committed < 0) {
-      // No position yet: start per auto.offset.reset, resolved to an absolute offset and stored
-      // at once, so a restart before the first record is copied starts at the same place.
-      int64_t low = 0, high = 0;
-      rd_kafka_query_watermark_offsets(consumer_, part.topic, part.partition, &low, &high, kAdminTimeoutMs);
-      start = startAtEnd_ ? high : low;
-      started.push_back(state);
-    }
-    part.offset = start;
     state->holdAt = -1;
     state->isolateUntil = -1;
     state->singleStep = false;
     state->paused = false;
-    state->position = start;
-    state->produced = start;
-    state->committed = committed;
-    state->status = PartitionStatus::Running;
+    state->committed = -1;
+    if (err) {
+      // Nothing is copied from a guess: the partition waits (paused below) and its position is
+      // read again by RetryWaiting().
+      state->status = PartitionStatus::Waiting;
+      state->positionUnknown = true;
+      state->failure = std::string("cannot read the replication position from the target yet: ") + rd_kafka_err2str(err);
+      part.offset = RD_KAFKA_OFFSET_END;
+      continue;
+    }
+    int64_t start = StartFor(*state, remote.list->elems[i].offset);
+    if (remote.list->elems[i].offset < 0) started.push_back(state);
+    part.offset = start;
   }
   if (rd_kafka_error_t* error = rd_kafka_incremental_assign(consumer_, parts)) {
     ShardEvent event;
@@ -549,9 +539,10 @@ void Shard::OnAssign(rd_kafka_topic_partition_list_t* parts) {
   PartitionList paused(0);
   for (int i = 0; i < parts->cnt; i++) {
     PartitionState* state = StateFor(parts->elems[i].topic, parts->elems[i].partition, false);
-    if (state && state->status == PartitionStatus::Failed) {
+    if (state && state->status == PartitionStatus::Waiting) {
       rd_kafka_topic_partition_list_add(paused.list, state->topic.c_str(), state->partition);
-      AddPartitionEvent("partition-failed", 3, *state, -1, state->failure);
+      state->paused = true;
+      AddPartitionEvent("partition-waiting", 4, *state, -1, state->failure);
     }
   }
   if (paused.list->cnt > 0) rd_kafka_pause_partitions(consumer_, paused.list);
@@ -560,6 +551,55 @@ void Shard::OnAssign(rd_kafka_topic_partition_list_t* parts) {
   event.kind = "assigned";
   event.count = parts->cnt;
   AddEvent(std::move(event));
+}
+
+namespace {
+bool IsRetriableCoordinatorError(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+rd_kafka_resp_err_t Shard::ReadPositions(rd_kafka_topic_partition_list_t* remote, int waitMs) {
+  int64_t deadline = NowMs() + waitMs;
+  for (;;) {
+    for (int i = 0; i < remote->cnt; i++) {
+      remote->elems[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+      remote->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+    }
+    rd_kafka_resp_err_t err = rd_kafka_committed(positions_, remote, kAdminTimeoutMs);
+    for (int i = 0; !err && i < remote->cnt; i++) err = remote->elems[i].err;
+    if (!err || !IsRetriableCoordinatorError(err) || NowMs() >= deadline) return err;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+int64_t Shard::StartFor(PartitionState& state, int64_t committed) {
+  int64_t start = committed;
+  if (committed < 0) {
+    // No position yet: start per auto.offset.reset, resolved to an absolute offset and stored
+    // at once, so a restart before the first record is copied starts at the same place.
+    int64_t low = 0, high = 0;
+    rd_kafka_query_watermark_offsets(consumer_, state.topic.c_str(), state.partition, &low, &high, kAdminTimeoutMs);
+    start = startAtEnd_ ? high : low;
+  }
+  state.positionUnknown = false;
+  state.position = start;
+  state.produced = start;
+  state.committed = committed;
+  state.status = PartitionStatus::Running;
+  return start;
 }
 
 void Shard::OnRevoke(rd_kafka_topic_partition_list_t* parts) {
@@ -760,6 +800,21 @@ uint32_t Shard::RetryWaiting() {
     bool refreshed = false;
     for (auto& state : route.partitions) {
       if (!state || state->status != PartitionStatus::Waiting) continue;
+      if (state->positionUnknown) {
+        PartitionList one(1);
+        rd_kafka_topic_partition_list_add(one.list, state->remoteTopic.c_str(), state->partition);
+        rd_kafka_resp_err_t err = ReadPositions(one.list, 0);
+        if (err) {
+          state->failure = std::string("cannot read the replication position from the target yet: ") + rd_kafka_err2str(err);
+          continue;
+        }
+        int64_t committed = one.list->elems[0].offset;
+        int64_t start = StartFor(*state, committed);
+        RestartAt(*state, start);
+        if (committed < 0) CommitPositions(true, nullptr);
+        resumed++;
+        continue;
+      }
       if (!refreshed) {
         // The producer only learns of new remote partitions from metadata: ask now.
         const rd_kafka_metadata_t* md = nullptr;

@@ -56,6 +56,8 @@ struct PartitionState {
   int64_t isolateUntil = -1;
   bool singleStep = false;
   bool paused = false;
+  // Assigned, but its stored position could not be read yet (WAITING until it can).
+  bool positionUnknown = false;
   int64_t lastTargetOffset = -1;
   int64_t lastTimestamp = -1;  // of the newest acknowledged record
   uint64_t records = 0;        // acknowledged
@@ -115,6 +117,8 @@ class Shard : public Napi::ObjectWrap<Shard> {
   void Pause(PartitionState& state);
   void RestartAt(PartitionState& state, int64_t offset);
   uint32_t RetryWaiting();
+  rd_kafka_resp_err_t ReadPositions(rd_kafka_topic_partition_list_t* remote, int waitMs);
+  int64_t StartFor(PartitionState& state, int64_t committed);
   void CommitPositions(bool sync, const rd_kafka_topic_partition_list_t* only);
   void Subscribe();
   PartitionState* StateFor(const std::string& topic, int32_t partition, bool create);

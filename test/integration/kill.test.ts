@@ -63,7 +63,12 @@ describe('delivery: at least once, nothing lost', () => {
 
     const second = spawnKmirror(config);
     const ends = [count / PARTITIONS, count / PARTITIONS, count / PARTITIONS, count / PARTITIONS];
-    await waitFor('positions at the source end', async () => JSON.stringify(await storedPositions(`source.${topic}`)) === JSON.stringify(ends), 120_000, 250);
+    await waitFor('positions at the source end', async () => JSON.stringify(await storedPositions(`source.${topic}`)) === JSON.stringify(ends), 120_000, 250)
+      .catch(async (err) => {
+        console.log('stored', await storedPositions(`source.${topic}`), 'on target', await totalRecords(bootstrap('target'), `source.${topic}`, PARTITIONS),
+          second.output.join('').split('\n').filter((l) => !l.includes('"level":20')).slice(-30).join('\n'));
+        throw err;
+      });
     await second.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 
