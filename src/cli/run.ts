@@ -17,8 +17,8 @@ export async function runCommand(file: string, options: { logLevel?: string }): 
   if (!config.flows.some((f) => f.enabled)) {
     throw new KmirrorError(ErrorCodes.CONFIG_INVALID, `${file} enables no replication flow: nothing to do`);
   }
-  const engine = await Engine.start(config, policies, { log });
-  await new Promise<void>((resolve) => {
+  // Listen for a stop request before starting, so SIGTERM during start-up also ends cleanly.
+  const stopRequested = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');
       resolve();
@@ -26,5 +26,7 @@ export async function runCommand(file: string, options: { logLevel?: string }): 
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  const engine = await Engine.start(config, policies, { log });
+  await stopRequested;
   await engine.stop();
 }

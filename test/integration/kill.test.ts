@@ -62,6 +62,7 @@ describe('delivery: at least once, nothing lost', () => {
     const atKill = await totalRecords(bootstrap('target'), `source.${topic}`, PARTITIONS);
 
     const second = spawnKmirror(config);
+    await waitFor('the second process started', () => second.output.join('').includes('"msg":"kmirror started"'), 60_000, 100);
     const ends = [count / PARTITIONS, count / PARTITIONS, count / PARTITIONS, count / PARTITIONS];
     await waitFor('positions at the source end', async () => JSON.stringify(await storedPositions(`source.${topic}`)) === JSON.stringify(ends), 120_000, 250)
       .catch(async (err) => {
