@@ -27,6 +27,8 @@ interface StatLine {
   ppid: number;
   /** utime + stime + cutime + cstime, in seconds. */
   cpuSeconds: number;
+  /** utime + stime (the process itself, without reaped children), in seconds. */
+  ownSeconds: number;
 }
 
 function readStat(pid: number): StatLine | undefined {
@@ -40,11 +42,8 @@ function readStat(pid: number): StatLine | undefined {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state): ppid is field 4, utime..cstime are fields 14..17.
   const num = (field: number) => Number(fields[field - 3]);
-  return {
-    pid,
-    ppid: num(4),
-    cpuSeconds: (num(14) + num(15) + num(16) + num(17)) / CLOCK_TICKS,
-  };
+  const ownSeconds = (num(14) + num(15)) / CLOCK_TICKS;
+  return { pid, ppid: num(4), ownSeconds, cpuSeconds: ownSeconds + (num(16) + num(17)) / CLOCK_TICKS };
 }
 
 function readHwmKb(pid: number): number | undefined {
@@ -148,16 +147,8 @@ export interface MachineSnapshot {
 }
 
 function readOwnCpu(pid: number): { ppid: number; own: number; total: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const num = (field: number) => Number(fields[field - 3]);
-  const own = (num(14) + num(15)) / CLOCK_TICKS;
-  return { ppid: num(4), own, total: own + (num(16) + num(17)) / CLOCK_TICKS };
+  const stat = readStat(pid);
+  return stat && { ppid: stat.ppid, own: stat.ownSeconds, total: stat.cpuSeconds };
 }
 
 export function snapshotMachine(): MachineSnapshot {

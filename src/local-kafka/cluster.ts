@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -138,7 +138,7 @@ export class LocalKafkaCluster {
         resolve(this.exitCode);
       });
     });
-    await pipeToFile(child, join(this.dir, 'stdout.log'));
+    pipeToFile(child, join(this.dir, 'stdout.log'));
     if (child.pid !== undefined) await writeFile(join(this.dir, 'pid'), String(child.pid));
     try {
       await waitForBroker(this.bootstrapServers, {
@@ -264,8 +264,7 @@ function log4jConfig(file: string): string {
   ].join('\n');
 }
 
-async function pipeToFile(child: ChildProcess, file: string): Promise<void> {
-  const { createWriteStream } = await import('node:fs');
+function pipeToFile(child: ChildProcess, file: string): void {
   const out = createWriteStream(file);
   child.stdout?.pipe(out, { end: false });
   child.stderr?.pipe(out, { end: false });
@@ -274,7 +273,7 @@ async function pipeToFile(child: ChildProcess, file: string): Promise<void> {
 
 async function runToCompletion(command: string, args: string[], logFile: string, cluster: string): Promise<void> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  await pipeToFile(child, logFile);
+  pipeToFile(child, logFile);
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', resolve);
