@@ -4,6 +4,7 @@ import type { ReplicationPolicy } from '../policy/index.js';
 import { FlowRunner, type FlowStatus } from './flow-runner.js';
 import { HeartbeatEmitter } from './heartbeat-emitter.js';
 import { ShardPool } from './shard-pool.js';
+import type { CheckpointFlowStatus, EngineView, GroupTranslation, HeartbeatStatus, Readiness } from './view.js';
 
 export interface EngineOptions {
   readonly log: Logger;
@@ -17,8 +18,8 @@ export interface EngineOptions {
  * The replication engine: the composition root of `kmirror run`. One FlowRunner per enabled
  * flow, all of their shards in one worker pool.
  */
-export class Engine {
-  private constructor(private readonly runners: readonly FlowRunner[], private readonly heartbeats: readonly HeartbeatEmitter[],
+export class Engine implements EngineView {
+  private constructor(private readonly runners: readonly FlowRunner[], private readonly heartbeats_: readonly HeartbeatEmitter[],
     private readonly pool: ShardPool, private readonly log: Logger) {}
 
   static async start(config: MirrorConfig, policies: ReadonlyMap<string, ReplicationPolicy>, options: EngineOptions): Promise<Engine> {
@@ -47,13 +48,49 @@ export class Engine {
     return this.runners.map((r) => r.status());
   }
 
+  readiness(): Readiness {
+    const reasons: string[] = [];
+    for (const flow of this.status()) {
+      if (flow.lastRefreshError) reasons.push(`${flow.flow}: topic refresh failed: ${flow.lastRefreshError}`);
+      for (const shard of flow.shards) if (!shard.running) reasons.push(`${flow.flow}: shard ${shard.index} is not running`);
+      const waiting = flow.partitions.filter((p) => p.status === 'WAITING');
+      if (waiting.length > 0) reasons.push(`${flow.flow}: ${waiting.length} partition(s) WAITING (${waiting[0]!.failure})`);
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  checkpoints(): readonly CheckpointFlowStatus[] {
+    return this.runners.flatMap((r) => r.checkpointStatus() ?? []);
+  }
+
+  heartbeats(): readonly HeartbeatStatus[] {
+    return this.runners.map((r) => r.heartbeatStatus(this.heartbeatEmitterFor(r.name)));
+  }
+
+  private heartbeatEmitterFor(flow: string): HeartbeatEmitter | undefined {
+    return this.heartbeats_.find((h) => h.flow === flow);
+  }
+
+  translate(group: string, source?: string, target?: string): readonly GroupTranslation[] {
+    return this.runners.filter((r) => (source === undefined || r.source === source) && (target === undefined || r.target === target))
+      .flatMap((r) => r.translate(group) ?? []);
+  }
+
+  resumePartition(flow: string, topic: string, partition: number): boolean {
+    return this.flow(flow)?.resumePartition(topic, partition) ?? false;
+  }
+
+  pausePartition(flow: string, topic: string, partition: number): boolean {
+    return this.flow(flow)?.pausePartition(topic, partition) ?? false;
+  }
+
   flow(name: string): FlowRunner | undefined {
     return this.runners.find((r) => r.name === name);
   }
 
   /** Stops every flow: shards leave their groups after storing their positions. */
   async stop(): Promise<void> {
-    await Promise.all([...this.runners.map((r) => r.stop()), ...this.heartbeats.map((h) => h.stop())]);
+    await Promise.all([...this.runners.map((r) => r.stop()), ...this.heartbeats_.map((h) => h.stop())]);
     await this.pool.destroy();
     this.log.info('kmirror stopped');
   }

@@ -3,7 +3,8 @@ import { toRdkafkaSettings } from '../kafka/client-config.js';
 import type { Logger } from '../log.js';
 import { Admin, type NativeAdmin, type PartitionStats, type ShardEvent, type TopicRoute } from '../native/addon.js';
 import type { ReplicationPolicy } from '../policy/index.js';
-import type { FromShard } from './protocol.js';
+import type { ClientStats, FromShard, ToShard } from './protocol.js';
+import type { CheckpointFlowStatus, GroupTranslation, HeartbeatStatus } from './view.js';
 import type { ShardHandle, ShardPool } from './shard-pool.js';
 import { shardOptions } from './shard-settings.js';
 import { TopicSync, type RemoteTopicState } from './topic-sync.js';
@@ -15,13 +16,22 @@ export interface PartitionStatus extends PartitionStats {
   readonly lostRecords: number;
 }
 
+export interface ShardStatus {
+  readonly index: number;
+  readonly running: boolean;
+  /** Share of the last report interval the worker thread spent copying, 0..1. */
+  readonly utilisation: number;
+  /** The shard's librdkafka clients, from their statistics (statistics.interval.ms); absent until the first report. */
+  readonly clients?: ClientStats;
+}
+
 export interface FlowStatus {
   readonly flow: string;
   readonly source: string;
   readonly target: string;
   readonly topics: readonly RemoteTopicState[];
   readonly partitions: readonly PartitionStatus[];
-  readonly shards: readonly { index: number; running: boolean; utilisation: number }[];
+  readonly shards: readonly ShardStatus[];
   readonly lastRefreshError?: string;
 }
 
@@ -206,8 +216,47 @@ export class FlowRunner {
     };
   }
 
-  resumePartition(topic: string, partition: number): void {
-    for (const slot of this.slots) slot.handle?.send({ type: 'resume-partition', topic, partition });
+  get source(): string {
+    return this.deps.flow.source;
+  }
+
+  get target(): string {
+    return this.deps.flow.target;
+  }
+
+  /** False when no shard of this process has the partition. */
+  resumePartition(topic: string, partition: number): boolean {
+    return this.sendToOwner(topic, partition, { type: 'resume-partition', topic, partition });
+  }
+
+  pausePartition(topic: string, partition: number): boolean {
+    return this.sendToOwner(topic, partition, { type: 'pause-partition', topic, partition });
+  }
+
+  private sendToOwner(topic: string, partition: number, message: ToShard): boolean {
+    const slot = this.slots.find((s) => s.partitions.some((p) => p.topic === topic && p.partition === partition && p.status !== 'REVOKED'));
+    slot?.handle?.send(message);
+    return slot?.handle !== undefined;
+  }
+
+  checkpointStatus(): CheckpointFlowStatus | undefined {
+    return undefined;
+  }
+
+  translate(_group: string): GroupTranslation | undefined {
+    return undefined;
+  }
+
+  heartbeatStatus(emitter: { lastHeartbeat: number } | undefined): HeartbeatStatus {
+    const { flow, policy } = this.deps;
+    // Heartbeats from the source's own heartbeats topic, replicated here: the end-to-end liveness of the path.
+    let lastReplicatedMs = -1;
+    for (const slot of this.slots) {
+      for (const p of slot.partitions) {
+        if (policy.isHeartbeatsTopic(p.topic) && p.topic === policy.heartbeatsTopic()) lastReplicatedMs = Math.max(lastReplicatedMs, p.lastTimestamp);
+      }
+    }
+    return { flow: flow.name, upstream: flow.source, target: flow.target, lastEmittedMs: emitter?.lastHeartbeat ?? -1, lastReplicatedMs };
   }
 
   async stop(): Promise<void> {

@@ -26,6 +26,10 @@ export class HeartbeatEmitter {
     this.producer = new InternalProducer(toRdkafkaSettings(flow.clients.targetProducer).settings, `kmirror-${flow.name}-heartbeats`);
   }
 
+  get flow(): string {
+    return this.deps.flow.name;
+  }
+
   get topic(): string {
     return this.deps.policy.heartbeatsTopic();
   }

@@ -17,10 +17,28 @@ export interface ShardTask {
   readonly batchSize: number;
 }
 
+/** What matters of librdkafka's statistics JSON for one shard (all absent values are 0). */
+export interface ClientStats {
+  /** Source consumer: bytes fetched and waiting in the fetch queues; bytes received. */
+  readonly consumerQueuedBytes: number;
+  readonly consumerRxBytes: number;
+  /** Target producer: messages and bytes handed over and not yet acknowledged; bytes sent. */
+  readonly producerQueuedMessages: number;
+  readonly producerQueuedBytes: number;
+  readonly producerTxBytes: number;
+  /** Mean broker round-trip time (ms) seen by the consumer and by the producer. */
+  readonly consumerRttMs: number;
+  readonly producerRttMs: number;
+  /** Request errors and retries of the producer since start. */
+  readonly producerTxErrors: number;
+  readonly producerTxRetries: number;
+}
+
 /** main → worker */
 export type ToShard =
   | { readonly type: 'set-topics'; readonly routes: readonly TopicRoute[] }
   | { readonly type: 'resume-partition'; readonly topic: string; readonly partition: number }
+  | { readonly type: 'pause-partition'; readonly topic: string; readonly partition: number }
   | { readonly type: 'resume-waiting' }
   | { readonly type: 'stop' };
 

@@ -57,6 +57,9 @@ function apply(shard: InstanceType<typeof Shard>, message: ToShard): void {
     case 'resume-partition':
       shard.resumePartition(message.topic, message.partition);
       break;
+    case 'pause-partition':
+      shard.pausePartition(message.topic, message.partition);
+      break;
     case 'resume-waiting':
       shard.resumeWaiting();
       break;

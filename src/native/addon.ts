@@ -30,7 +30,7 @@ export interface ShardOptions {
   readonly topics: readonly TopicRoute[];
 }
 
-export type PartitionStatus = 'RUNNING' | 'WAITING' | 'FAILED' | 'REVOKED';
+export type PartitionStatus = 'RUNNING' | 'PAUSED' | 'WAITING' | 'FAILED' | 'REVOKED';
 
 /** One source partition as a shard sees it. Offsets are -1 when unknown. */
 export interface PartitionStats {
@@ -55,6 +55,13 @@ export interface PartitionStats {
   readonly inFlight: number;
   readonly latencySumMs: number;
   readonly latencyMaxMs: number;
+  /**
+   * Acknowledged records counted by replication latency (ack time − record timestamp) and by
+   * record age (fetch time − record timestamp), per bucket of LATENCY_BUCKETS_MS plus a last +Inf
+   * bucket; not cumulative. Since the shard started.
+   */
+  readonly latencyBuckets: readonly number[];
+  readonly ageBuckets: readonly number[];
   /** Source log end and start as last seen by the fetcher (-1 before the first fetch). */
   readonly highWatermark: number;
   readonly lowWatermark: number;
@@ -81,6 +88,8 @@ export interface NativeShard {
   stats(): PartitionStats[];
   drainEvents(): ShardEvent[];
   resumePartition(topic: string, partition: number): boolean;
+  /** Stops copying the partition (status PAUSED) until resumePartition; false when not assigned here. */
+  pausePartition(topic: string, partition: number): boolean;
   resumeWaiting(): number;
   close(): void;
 }
