@@ -16,6 +16,7 @@ int64_t NowMs() {
 const char* StatusName(PartitionStatus status) {
   switch (status) {
     case PartitionStatus::Running: return "RUNNING";
+    case PartitionStatus::Paused: return "PAUSED";
     case PartitionStatus::Waiting: return "WAITING";
     case PartitionStatus::Failed: return "FAILED";
     case PartitionStatus::Revoked: return "REVOKED";
@@ -32,6 +33,12 @@ struct PartitionList {
 };
 
 constexpr size_t kMaxLogs = 1000;
+
+size_t LatencyBucket(int64_t ms) {
+  size_t i = 0;
+  while (i < kLatencyBuckets - 1 && ms > kLatencyBucketsMs[i]) i++;
+  return i;
+}
 constexpr int kAdminTimeoutMs = 15000;
 
 }  // namespace
@@ -43,6 +50,9 @@ Napi::Function Shard::Define(Napi::Env env) {
     InstanceMethod<&Shard::Stats>("stats"),
     InstanceMethod<&Shard::DrainEvents>("drainEvents"),
     InstanceMethod<&Shard::ResumePartition>("resumePartition"),
+    InstanceMethod<&Shard::PausePartition>("pausePartition"),
+    InstanceMethod<&Shard::DrainSyncs>("drainSyncs"),
+    InstanceMethod<&Shard::ClientStats>("clientStats"),
     InstanceMethod<&Shard::ResumeWaiting>("resumeWaiting"),
     InstanceMethod<&Shard::Close>("close"),
   });
@@ -56,6 +66,8 @@ Shard::Shard(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shard>(info) {
   name_ = options.Get("name").ToString().Utf8Value();
   startAtEnd_ = options.Get("startAtEnd").ToBoolean().Value();
   if (options.Get("commitIntervalMs").IsNumber()) commitIntervalMs_ = options.Get("commitIntervalMs").As<Napi::Number>().Int32Value();
+  if (options.Get("emitOffsetSyncs").IsBoolean()) emitOffsetSyncs_ = options.Get("emitOffsetSyncs").ToBoolean().Value();
+  if (options.Get("offsetLagMax").IsNumber()) offsetLagMax_ = options.Get("offsetLagMax").As<Napi::Number>().Int64Value();
 
   ConfigMap consumerConfig = ReadConfigMap(env, options.Get("consumer"), "consumer");
   ConfigMap producerConfig = ReadConfigMap(env, options.Get("producer"), "producer");
@@ -81,6 +93,7 @@ Shard::Shard(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shard>(info) {
     rd_kafka_conf_set_log_cb(conf, &Shard::LogCb);
     rd_kafka_conf_set_error_cb(conf, &Shard::ErrorCb);
     if (type == RD_KAFKA_PRODUCER) rd_kafka_conf_set_dr_msg_cb(conf, &Shard::DeliveryCb);
+    if (role != "target positions") rd_kafka_conf_set_stats_cb(conf, &Shard::StatsCb);
     if (role == "source consumer") rd_kafka_conf_set_rebalance_cb(conf, &Shard::RebalanceCb);
     rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
     if (!rk) {
@@ -244,6 +257,7 @@ Napi::Value Shard::Pump(const Napi::CallbackInfo& info) {
   if (now - lastCommitMs_ >= commitIntervalMs_) {
     lastCommitMs_ = now;
     CommitPositions(false, nullptr);
+    FlushTailSyncs();
   }
   rd_kafka_queue_poll_callback(commitQueue_, 0);
   if (now - lastWaitingRetryMs_ >= 5000) {
@@ -313,6 +327,10 @@ void Shard::HandleMessage(rd_kafka_message_t* msg) {
   }
   state->inFlight++;
   state->produced = msg->offset + 1;
+  if (timestamp > 0) {
+    int64_t age = NowMs() - timestamp;
+    state->ageBuckets[LatencyBucket(age < 0 ? 0 : age)]++;
+  }
 }
 
 void Shard::DeliveryCb(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque) {
@@ -343,6 +361,16 @@ void Shard::OnDelivery(const rd_kafka_message_t* msg) {
           if (latency < 0) latency = 0;
           state->latencySumMs += static_cast<uint64_t>(latency);
           if (latency > state->latencyMaxMs) state->latencyMaxMs = latency;
+          state->latencyBuckets[LatencyBucket(latency)]++;
+        }
+        if (emitOffsetSyncs_) {
+          int64_t downstream = msg->offset;
+          bool first = state->prevUpstream < 0;
+          bool shifted = offset - state->prevUpstream != 1 || downstream - state->prevDownstream != 1;
+          bool stale = downstream - (state->syncDownstream + 1) >= offsetLagMax_;
+          if (first || shifted || stale) AddSync(*state, offset, downstream);
+          state->prevUpstream = offset;
+          state->prevDownstream = downstream;
         }
         if (state->singleStep && offset >= state->isolateUntil) {
           state->singleStep = false;
@@ -515,6 +543,8 @@ void Shard::OnAssign(rd_kafka_topic_partition_list_t* parts) {
     state->singleStep = false;
     state->paused = false;
     state->committed = -1;
+    // A new lifetime of the partition here: its first acknowledged record is a sync.
+    state->prevUpstream = state->prevDownstream = state->syncUpstream = state->syncDownstream = -1;
     if (err) {
       // Nothing is copied from a guess: the partition waits (paused below) and its position is
       // read again by RetryWaiting().
@@ -608,6 +638,7 @@ void Shard::OnRevoke(rd_kafka_topic_partition_list_t* parts) {
   // stored and the partitions let go: the next owner starts exactly where this one stopped.
   rd_kafka_flush(producer_, 30000);
   if (!lost) CommitPositions(true, parts);
+  FlushTailSyncs();
   for (int i = 0; i < parts->cnt; i++) {
     PartitionState* state = StateFor(parts->elems[i].topic, parts->elems[i].partition, false);
     if (state) state->status = PartitionStatus::Revoked;
@@ -698,6 +729,66 @@ void Shard::ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   self->logs_.push_back(std::move(event));
 }
 
+void Shard::AddSync(PartitionState& state, int64_t upstream, int64_t downstream) {
+  state.syncUpstream = upstream;
+  state.syncDownstream = downstream;
+  state.pendingSyncs.push_back(upstream);
+  state.pendingSyncs.push_back(downstream);
+}
+
+// The newest acknowledged record of each partition becomes a sync if it is not one: together
+// with the syncs at every shift, readers then know exactly where copying stands.
+void Shard::FlushTailSyncs() {
+  if (!emitOffsetSyncs_) return;
+  for (auto& [_, route] : routes_) {
+    for (auto& state : route.partitions) {
+      if (state && state->prevUpstream >= 0 && state->prevUpstream != state->syncUpstream) {
+        AddSync(*state, state->prevUpstream, state->prevDownstream);
+      }
+    }
+  }
+}
+
+int Shard::StatsCb(rd_kafka_t* rk, char* json, size_t len, void* opaque) {
+  Shard* self = static_cast<Shard*>(opaque);
+  // Served from rd_kafka_poll / consumer polls on the owning thread.
+  if (rk == self->consumer_) self->consumerStats_.assign(json, len);
+  else if (rk == self->producer_) self->producerStats_.assign(json, len);
+  return 0;  // librdkafka frees json
+}
+
+// drainSyncs() → [{ topic, remoteTopic, partition, syncs: Float64Array [u0, d0, u1, d1, …] }]: the
+// offset syncs taken since the last call, in acknowledgement order.
+Napi::Value Shard::DrainSyncs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (auto& [_, route] : routes_) {
+    for (auto& state : route.partitions) {
+      if (!state || state->pendingSyncs.empty()) continue;
+      Napi::Float64Array pairs = Napi::Float64Array::New(env, state->pendingSyncs.size());
+      for (size_t i = 0; i < state->pendingSyncs.size(); i++) pairs[i] = static_cast<double>(state->pendingSyncs[i]);
+      state->pendingSyncs.clear();
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("topic", state->topic);
+      o.Set("remoteTopic", state->remoteTopic);
+      o.Set("partition", state->partition);
+      o.Set("syncs", pairs);
+      out.Set(n++, o);
+    }
+  }
+  return out;
+}
+
+// clientStats() → { consumer, producer }: the newest statistics JSON of each client ("" before the first).
+Napi::Value Shard::ClientStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("consumer", consumerStats_);
+  o.Set("producer", producerStats_);
+  return o;
+}
+
 void Shard::AddEvent(ShardEvent event) {
   events_.push_back(std::move(event));
 }
@@ -740,6 +831,14 @@ Napi::Value Shard::Stats(const Napi::CallbackInfo& info) {
       o.Set("inFlight", static_cast<double>(state->inFlight));
       o.Set("latencySumMs", static_cast<double>(state->latencySumMs));
       o.Set("latencyMaxMs", static_cast<double>(state->latencyMaxMs));
+      Napi::Array latency = Napi::Array::New(env, kLatencyBuckets);
+      Napi::Array age = Napi::Array::New(env, kLatencyBuckets);
+      for (size_t b = 0; b < kLatencyBuckets; b++) {
+        latency.Set(static_cast<uint32_t>(b), static_cast<double>(state->latencyBuckets[b]));
+        age.Set(static_cast<uint32_t>(b), static_cast<double>(state->ageBuckets[b]));
+      }
+      o.Set("latencyBuckets", latency);
+      o.Set("ageBuckets", age);
       o.Set("highWatermark", static_cast<double>(high));
       o.Set("lowWatermark", static_cast<double>(low));
       out.Set(i++, o);
@@ -780,10 +879,32 @@ Napi::Value Shard::ResumePartition(const Napi::CallbackInfo& info) {
   std::string topic = info[0].ToString().Utf8Value();
   int32_t partition = info[1].As<Napi::Number>().Int32Value();
   PartitionState* state = StateFor(topic, partition, false);
-  if (!state || state->status != PartitionStatus::Failed) return Napi::Boolean::New(env, false);
+  if (!state) return Napi::Boolean::New(env, false);
+  if (state->status == PartitionStatus::Paused) {
+    // Everything handed over before the pause is acknowledged or in flight: continue after it.
+    RestartAt(*state, state->produced);
+    return Napi::Boolean::New(env, true);
+  }
+  if (state->status != PartitionStatus::Failed) return Napi::Boolean::New(env, false);
   // Records after the failed one may have been delivered already: copying again from the
   // position duplicates them, never skips any.
   RestartAt(*state, state->position);
+  return Napi::Boolean::New(env, true);
+}
+
+// pausePartition(topic, partition): an operator stops copying one partition (status PAUSED).
+Napi::Value Shard::PausePartition(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  std::string topic = info[0].ToString().Utf8Value();
+  int32_t partition = info[1].As<Napi::Number>().Int32Value();
+  PartitionState* state = StateFor(topic, partition, false);
+  if (!state || state->status == PartitionStatus::Revoked) return Napi::Boolean::New(env, false);
+  if (state->status == PartitionStatus::Running) {
+    state->status = PartitionStatus::Paused;
+    Pause(*state);
+    AddPartitionEvent("partition-paused", 5, *state, state->produced, "paused by an operator");
+  }
   return Napi::Boolean::New(env, true);
 }
 
@@ -837,6 +958,7 @@ Napi::Value Shard::Close(const Napi::CallbackInfo& info) {
   rd_kafka_consumer_close(consumer_);
   rd_kafka_flush(producer_, 30000);
   CommitPositions(true, nullptr);
+  FlushTailSyncs();  // drainSyncs() still answers after close
   closed_ = true;
   Destroy();
   return env.Undefined();

@@ -31,7 +31,13 @@ namespace kmirror {
 
 // Running: copying. Waiting: paused until the target can take it (its remote partition does not
 // exist yet); resumed by resumeWaiting(). Failed: stopped until an operator acts. Revoked: not ours.
-enum class PartitionStatus { Running, Waiting, Failed, Revoked };
+// Paused: stopped by an operator until resumed.
+enum class PartitionStatus { Running, Paused, Waiting, Failed, Revoked };
+
+// Upper bounds (ms) of the latency/age histogram buckets; one more bucket counts the rest.
+// Must match LATENCY_BUCKETS_MS in src/engine/view.ts.
+constexpr int64_t kLatencyBucketsMs[] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000};
+constexpr size_t kLatencyBuckets = sizeof(kLatencyBucketsMs) / sizeof(kLatencyBucketsMs[0]) + 1;
 
 // Per source partition. Kept for the shard's lifetime (never erased) so delivery reports that
 // arrive after a revocation still find it.
@@ -65,6 +71,17 @@ struct PartitionState {
   uint64_t inFlight = 0;
   uint64_t latencySumMs = 0;   // sum over acknowledged records of ack time − record timestamp
   int64_t latencyMaxMs = 0;
+  uint64_t latencyBuckets[kLatencyBuckets] = {};  // ack time − record timestamp
+  uint64_t ageBuckets[kLatencyBuckets] = {};      // fetch time − record timestamp
+  // Offset syncs: the (upstream, downstream) pair of the previous acknowledged record, and of
+  // the last one turned into a sync. A sync is taken whenever the mapping is not the previous
+  // one shifted by one (so translation between syncs is exact), when MM2 would take one
+  // (offset.lag.max), and for the newest record at each position flush if it is not one yet.
+  int64_t prevUpstream = -1;
+  int64_t prevDownstream = -1;
+  int64_t syncUpstream = -1;
+  int64_t syncDownstream = -1;
+  std::vector<int64_t> pendingSyncs;  // upstream, downstream, … not yet drained by JS
 };
 
 struct TopicRoute {
@@ -97,6 +114,9 @@ class Shard : public Napi::ObjectWrap<Shard> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value DrainEvents(const Napi::CallbackInfo& info);
   Napi::Value ResumePartition(const Napi::CallbackInfo& info);
+  Napi::Value PausePartition(const Napi::CallbackInfo& info);
+  Napi::Value DrainSyncs(const Napi::CallbackInfo& info);
+  Napi::Value ClientStats(const Napi::CallbackInfo& info);
   Napi::Value ResumeWaiting(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
@@ -106,6 +126,7 @@ class Shard : public Napi::ObjectWrap<Shard> {
   static void CommitCb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets, void* opaque);
   static void LogCb(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
   static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  static int StatsCb(rd_kafka_t* rk, char* json, size_t len, void* opaque);
 
   void OnAssign(rd_kafka_topic_partition_list_t* parts);
   void OnRevoke(rd_kafka_topic_partition_list_t* parts);
@@ -123,6 +144,8 @@ class Shard : public Napi::ObjectWrap<Shard> {
   void Subscribe();
   PartitionState* StateFor(const std::string& topic, int32_t partition, bool create);
   PartitionState* StateFor(rd_kafka_topic_t* rkt, int32_t partition);
+  void AddSync(PartitionState& state, int64_t upstream, int64_t downstream);
+  void FlushTailSyncs();
   void AddEvent(ShardEvent event);
   void AddPartitionEvent(const char* kind, int level, const PartitionState& state, int64_t offset, std::string message);
   void ThrowIfClosed(const Napi::Env& env) const;
@@ -133,6 +156,10 @@ class Shard : public Napi::ObjectWrap<Shard> {
   bool startAtEnd_ = false;  // auto.offset.reset=latest for partitions without a position
   int commitIntervalMs_ = 1000;
   int64_t producerMaxMessageBytes_ = 1000000;
+  bool emitOffsetSyncs_ = true;
+  int64_t offsetLagMax_ = 100;  // MM2's offset.lag.max
+  std::string consumerStats_;   // newest librdkafka statistics JSON of each client
+  std::string producerStats_;
   rd_kafka_t* consumer_ = nullptr;
   rd_kafka_t* producer_ = nullptr;
   rd_kafka_t* positions_ = nullptr;
