@@ -6,7 +6,8 @@ import { parseProperties, type PropertyEntry } from './properties.js';
 import { redactValue } from './redact.js';
 import {
   CLIENT_ROLES, CLIENT_SETTINGS_FOR_SUGGESTIONS, FILE_SETTINGS, FLOW_SETTINGS, isClientSetting, MM2_KEYS_WITHOUT_EFFECT,
-  SETTING_NAMES, SETTINGS, type ClientRole, type SettingName, type Settings,
+  PROCESS_SETTING_NAMES, PROCESS_SETTINGS, SETTING_NAMES, SETTINGS, type ClientRole, type ProcessSettingName,
+  type ProcessSettings, type SettingName, type Settings,
 } from './settings.js';
 
 /**
@@ -21,6 +22,7 @@ import {
  *   <setting>                               an MM2 setting (settings.ts) for every flow
  *   A->B.enabled, A->B.<setting>            a flow's switch and its overrides (win over top level)
  *   A->B.{consumer,producer,admin}.<k>      client overrides for one flow (win over top level)
+ *   kmirror.<name>                          kmirror's process-wide settings (sidecar, metrics): top level only
  *
  * Client settings, low → high (MM2's MirrorMakerConfig/MirrorConnectorConfig):
  *   top-level client settings → <alias>.<client setting> → <role>.* → A->B.<role>.* → <alias>.<role>.*
@@ -89,6 +91,8 @@ export interface MirrorConfig {
   readonly clusters: readonly ClusterConfig[];
   /** Every ordered pair that runs anything: replication (`enabled`) or heartbeats only. */
   readonly flows: readonly FlowConfig[];
+  /** kmirror's process-wide settings (the HTTP sidecar, metric labels), defaults filled in. */
+  readonly process: ProcessSettings;
   readonly warnings: readonly ConfigIssue[];
 }
 
@@ -149,6 +153,7 @@ class ConfigBuilder {
   private readonly entries: ReadonlyMap<string, PropertyEntry>;
   private aliases: string[] = [];
   private readonly topSettings = new Map<SettingName, PropertyEntry>();
+  private readonly processEntries = new Map<ProcessSettingName, PropertyEntry>();
   private readonly topClient = new Map<string, string>();
   private readonly topRoles = emptyRoles();
   private readonly topRaw = new Map<string, string>();
@@ -172,6 +177,7 @@ class ConfigBuilder {
     }
     const clusters = this.resolveClusters();
     const flows = this.resolveFlows();
+    const processSettings = this.resolveProcess();
     if (this.aliases.length > 0 && !flows.some((f) => f.enabled) && !this.hasErrors()) {
       const [a, b] = [this.aliases[0], this.aliases[1] ?? 'B'];
       this.warn(`no replication flow is enabled: nothing will be replicated (enable one with '${a}->${b}.enabled = true')`);
@@ -183,6 +189,7 @@ class ConfigBuilder {
       baseDir: this.options.baseDir ?? (this.options.file ? dirname(resolve(this.options.file)) : process.cwd()),
       clusters,
       flows,
+      process: processSettings,
       warnings: issues.filter((i) => i.severity === 'warning'),
     };
     return { config: deepFreeze(config), issues };
@@ -242,6 +249,10 @@ class ConfigBuilder {
 
   private classify(entry: PropertyEntry): void {
     const { key } = entry;
+    if (isProcessSettingName(key)) {
+      this.processEntries.set(key, entry);
+      return;
+    }
     const arrow = key.indexOf('->');
     if (arrow > 0) return this.classifyFlowKey(entry, key.slice(0, arrow), key.slice(arrow + 2));
 
@@ -270,7 +281,9 @@ class ConfigBuilder {
 
   private classifyClusterKey(entry: PropertyEntry, alias: string, rest: string): void {
     const role = roleOf(rest);
-    if (role) {
+    if (isProcessSettingName(rest)) {
+      this.error(`'${rest}' is process-wide, not a cluster setting: write it at top level`, entry.key, entry.line);
+    } else if (role) {
       this.clusterRoles.get(alias)![role[0]].set(role[1], entry.value);
     } else if (isClientSetting(rest)) {
       this.clusterClient.get(alias)!.set(rest, entry.value);
@@ -307,7 +320,9 @@ class ConfigBuilder {
     const draft = this.flowDraft(name);
     draft.raw.set(rest, entry.value);
     const role = roleOf(rest);
-    if (rest === 'enabled') draft.enabled = entry;
+    if (isProcessSettingName(rest)) {
+      this.error(`'${rest}' is process-wide, not a flow setting: write it at top level`, entry.key, entry.line);
+    } else if (rest === 'enabled') draft.enabled = entry;
     else if (role) draft.clients[role[0]].set(role[1], entry.value);
     else if (isSettingName(rest)) draft.settings.set(rest, entry);
     else if (!isPassThrough(rest) && !isClientSetting(rest)) {
@@ -327,7 +342,7 @@ class ConfigBuilder {
 
   private topLevelCandidates(): string[] {
     return [
-      'clusters', ...SETTING_NAMES, ...CLIENT_SETTINGS_FOR_SUGGESTIONS,
+      'clusters', ...SETTING_NAMES, ...PROCESS_SETTING_NAMES, ...CLIENT_SETTINGS_FOR_SUGGESTIONS,
       ...this.aliases.flatMap((a) => [`${a}.bootstrap.servers`, `${a}.security.protocol`]),
       ...this.aliases.flatMap((a) => this.aliases.filter((b) => b !== a).map((b) => `${a}->${b}.enabled`)),
     ];
@@ -406,6 +421,24 @@ class ConfigBuilder {
     return { values, origins };
   }
 
+  /** The process-wide settings over their defaults; a bad value is an error naming key and line (secrets redacted). */
+  private resolveProcess(): ProcessSettings {
+    const values: Partial<Record<ProcessSettingName, unknown>> = {};
+    for (const name of PROCESS_SETTING_NAMES) {
+      const entry = this.processEntries.get(name);
+      const parsed = PROCESS_SETTINGS[name].schema.safeParse(entry?.value ?? PROCESS_SETTINGS[name].default);
+      if (parsed.success) values[name] = parsed.data;
+      else for (const issue of parsed.error.issues) this.error(`'${redactValue(name, entry!.value)}': ${issue.message}`, name, entry!.line);
+    }
+    const settings = values as ProcessSettings;
+    const host = settings['kmirror.sidecar.host'];
+    if (settings['kmirror.sidecar.enabled'] && host !== undefined && !isLoopback(host) && settings['kmirror.sidecar.token'] === undefined) {
+      this.warn(`the sidecar listens on '${host}' without kmirror.sidecar.token: whoever reaches it reads status and offsets ` +
+        '(pausing and resuming partitions stay refused without a token)', 'kmirror.sidecar.host', this.processEntries.get('kmirror.sidecar.host')?.line);
+    }
+    return settings;
+  }
+
   private flowClients(source: string, target: string, draft: FlowDraft): FlowClients {
     const side = (alias: string, role: ClientRole, forced: Record<string, string> = {}, defaults: Record<string, string> = {}) => ({
       ...defaults,
@@ -431,6 +464,14 @@ class ConfigBuilder {
 
 function isSettingName(key: string): key is SettingName {
   return Object.hasOwn(SETTINGS, key);
+}
+
+function isProcessSettingName(key: string): key is ProcessSettingName {
+  return Object.hasOwn(PROCESS_SETTINGS, key);
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function roleOf(key: string): [ClientRole, string] | undefined {

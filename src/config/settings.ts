@@ -5,6 +5,7 @@ import { compilePatternList } from '../policy/pattern-list.js';
  * The one table of MirrorMaker 2 settings kmirror understands: name (MM2's own), value schema,
  * default (MM2's, as text, parsed by the same schema as user values) and documentation.
  * Every setting may be written at top level or per flow (`A->B.<name>`); per flow wins.
+ * kmirror's own process-wide settings (PROCESS_SETTINGS, `kmirror.*`) are top level only.
  * docs/configuration.md is generated from this table (`kmirror config reference`).
  */
 
@@ -125,6 +126,43 @@ export type SettingName = keyof typeof SETTINGS;
 export type Settings = { readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
 
 export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+/**
+ * A bearer token (RFC 6750 b64token: letters, digits and `-._~+/`, then `=` padding) long enough
+ * not to be guessed; empty means none. Its value is a secret: the key matches redact.ts.
+ */
+const bearerToken = z.string().trim().transform((v) => (v === '' ? undefined : v)).pipe(z.union([
+  z.undefined(),
+  z.string().min(16, { error: 'must be at least 16 characters (or empty for no token)' })
+    .regex(/^[A-Za-z0-9\-._~+\/]+=*$/, { error: 'may hold only letters, digits and - . _ ~ + / (then = padding), as a bearer token' }),
+]));
+
+/** A host name or IP address to listen on. */
+const host = text.min(1, { error: 'must not be empty' })
+  .regex(/^[A-Za-z0-9.:\-[\]%]+$/, { error: 'must be a host name or an IP address' })
+  .transform((v) => v.replace(/^\[(.*)\]$/, '$1'));
+
+/**
+ * kmirror's own settings (not MM2's) that belong to the whole process, not to a flow: written at
+ * top level only (`kmirror.sidecar.port = 8787`), parsed once into `MirrorConfig.process`.
+ */
+export const PROCESS_SETTINGS = {
+  'kmirror.sidecar.enabled': setting(bool, 'true', 'Serve health, status, metrics and offset translation over HTTP (the sidecar).'),
+  'kmirror.sidecar.host': setting(host, '127.0.0.1',
+    'Address the sidecar listens on. Loopback by default; anything else should come with kmirror.sidecar.token.'),
+  'kmirror.sidecar.port': setting(int(0, 65535), '8787', 'Port of the sidecar; 0 picks a free port (logged at start).'),
+  'kmirror.sidecar.token': setting(bearerToken, '',
+    'Bearer token every sidecar route but /health/live requires when set; routes that change state (pause, resume) are refused without one. A secret: never printed.'),
+  'kmirror.metrics.partition.labels': setting(bool, 'true',
+    'Label per-partition metrics with the partition; false folds them to topic level (clusters with thousands of partitions).'),
+} as const;
+
+export type ProcessSettingName = keyof typeof PROCESS_SETTINGS;
+
+/** The parsed value of every process-wide setting: `process['kmirror.sidecar.port']` is a number. */
+export type ProcessSettings = { readonly [K in ProcessSettingName]: z.output<(typeof PROCESS_SETTINGS)[K]['schema']> };
+
+export const PROCESS_SETTING_NAMES = Object.keys(PROCESS_SETTINGS) as ProcessSettingName[];
 
 /** Settings only an entire file may carry, not a flow. */
 export const FILE_SETTINGS = {
