@@ -4,6 +4,7 @@ import type { ReplicationPolicy } from '../policy/index.js';
 import { FlowRunner, type FlowStatus } from './flow-runner.js';
 import { HeartbeatEmitter } from './heartbeat-emitter.js';
 import { ShardPool } from './shard-pool.js';
+import { flowGroupId } from './shard-settings.js';
 import type { CheckpointFlowStatus, EngineView, GroupTranslation, HeartbeatStatus, Readiness } from './view.js';
 
 export interface EngineOptions {
@@ -26,6 +27,7 @@ export class Engine implements EngineView {
     const flows = config.flows.filter((f) => f.enabled);
     const threads = Math.max(1, flows.reduce((sum, f) => sum + f.settings['tasks.max'], 0));
     const pool = new ShardPool(threads);
+    const ownGroups = new Set(config.flows.map((f) => flowGroupId(f)));
     const runners = flows.map((flow) => new FlowRunner({
       flow,
       policy: policies.get(flow.name)!,
@@ -33,6 +35,7 @@ export class Engine implements EngineView {
       log: options.log,
       reportIntervalMs: options.reportIntervalMs ?? 1000,
       batchSize: options.batchSize ?? 2000,
+      ownGroups,
     }));
     // As MM2: every pair emits heartbeats unless emit.heartbeats.enabled=false, replicated or not.
     const heartbeats = config.flows.filter((f) => f.heartbeats)

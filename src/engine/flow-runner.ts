@@ -7,6 +7,8 @@ import type { ClientStats, FromShard, ToShard } from './protocol.js';
 import type { CheckpointFlowStatus, GroupTranslation, HeartbeatStatus } from './view.js';
 import type { ShardHandle, ShardPool } from './shard-pool.js';
 import { shardOptions } from './shard-settings.js';
+import { CheckpointEmitter } from './checkpoint-emitter.js';
+import { OffsetSyncWriter, offsetSyncsLocation } from './offset-sync-writer.js';
 import { TopicSync, type RemoteTopicState } from './topic-sync.js';
 
 export interface PartitionStatus extends PartitionStats {
@@ -41,6 +43,7 @@ interface ShardSlot {
   partitions: readonly PartitionStats[];
   utilisation: number;
   running: boolean;
+  clients?: ClientStats | undefined;
 }
 
 const RETRY_MS = 10_000;
@@ -53,6 +56,8 @@ export class FlowRunner {
   private readonly sourceAdmin: NativeAdmin;
   private readonly targetAdmin: NativeAdmin;
   private readonly sync: TopicSync;
+  private readonly syncWriter: OffsetSyncWriter | undefined;
+  private readonly checkpoints: CheckpointEmitter | undefined;
   private readonly slots: ShardSlot[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly lost = new Map<string, number>();
@@ -68,11 +73,21 @@ export class FlowRunner {
     log: Logger;
     reportIntervalMs: number;
     batchSize: number;
+    /** Groups kmirror itself uses on any cluster: never checkpointed. */
+    ownGroups: ReadonlySet<string>;
   }) {
-    const { flow } = deps;
+    const { flow, policy, log } = deps;
     this.sourceAdmin = new Admin(toRdkafkaSettings(flow.clients.sourceAdmin).settings, `${flow.name} source admin`);
     this.targetAdmin = new Admin(toRdkafkaSettings(flow.clients.targetAdmin).settings, `${flow.name} target admin`);
-    this.sync = new TopicSync({ flow, policy: deps.policy, source: this.sourceAdmin, target: this.targetAdmin, log: deps.log });
+    this.sync = new TopicSync({ flow, policy, source: this.sourceAdmin, target: this.targetAdmin, log });
+    const location = offsetSyncsLocation(flow, policy);
+    if (flow.settings['emit.offset-syncs.enabled']) this.syncWriter = new OffsetSyncWriter({ flow, location, log });
+    if (flow.settings['emit.checkpoints.enabled'] || flow.settings['sync.group.offsets.enabled']) {
+      this.checkpoints = new CheckpointEmitter({
+        flow, policy, log, sourceAdmin: this.sourceAdmin, location, ownGroups: deps.ownGroups,
+        runner: { routes: () => new Map(this.routes.map((r) => [r.source, r.remote])), owns: (topic, partition) => this.owns(topic, partition) },
+      });
+    }
     this.slots = Array.from({ length: flow.settings['tasks.max'] }, (_, index) =>
       ({ index, handle: undefined, partitions: [], utilisation: 0, running: false }));
   }
@@ -84,6 +99,7 @@ export class FlowRunner {
   async start(): Promise<void> {
     await this.refresh();
     for (const slot of this.slots) this.startShard(slot);
+    this.checkpoints?.start();
     const s = this.deps.flow.settings;
     if (s['refresh.topics.enabled']) this.every(s['refresh.topics.interval.seconds'] * 1000, () => this.refresh());
     if (s['sync.topic.configs.enabled']) this.every(s['sync.topic.configs.interval.seconds'] * 1000, () => this.syncConfigs());
@@ -141,8 +157,9 @@ export class FlowRunner {
     }, (message) => this.onShardMessage(slot, message));
     slot.handle = handle;
     slot.running = true;
-    handle.done.then(() => {
+    handle.done.then((result) => {
       slot.running = false;
+      this.syncWriter?.add(result.syncs);
     }, (err: unknown) => {
       slot.running = false;
       if (this.stopping) return;
@@ -158,6 +175,8 @@ export class FlowRunner {
     if (message.type === 'failed') return; // the task's rejection reports it
     slot.partitions = message.partitions;
     slot.utilisation = message.utilisation;
+    slot.clients = message.clients ?? slot.clients;
+    this.syncWriter?.add(message.syncs);
     for (const event of message.events) this.logEvent(slot.index, event);
   }
 
@@ -211,7 +230,7 @@ export class FlowRunner {
       target: this.deps.flow.target,
       topics: this.sync.states(),
       partitions,
-      shards: this.slots.map((s) => ({ index: s.index, running: s.running, utilisation: s.utilisation })),
+      shards: this.slots.map((s) => ({ index: s.index, running: s.running, utilisation: s.utilisation, ...(s.clients && { clients: s.clients }) })),
       ...(this.lastRefreshError !== undefined && { lastRefreshError: this.lastRefreshError }),
     };
   }
@@ -239,12 +258,21 @@ export class FlowRunner {
     return slot?.handle !== undefined;
   }
 
-  checkpointStatus(): CheckpointFlowStatus | undefined {
-    return undefined;
+  private owns(topic: string, partition: number): boolean {
+    return this.slots.some((s) => s.running && s.partitions.some((p) => p.topic === topic && p.partition === partition && p.status !== 'REVOKED'));
   }
 
-  translate(_group: string): GroupTranslation | undefined {
-    return undefined;
+  checkpointStatus(): CheckpointFlowStatus | undefined {
+    return this.checkpoints?.status();
+  }
+
+  translate(group: string): GroupTranslation | undefined {
+    return this.checkpoints?.translate(group);
+  }
+
+  /** Runs a checkpoint round now (tests); resolves when it is done. */
+  async emitCheckpoints(): Promise<void> {
+    await this.checkpoints?.runRound();
   }
 
   heartbeatStatus(emitter: { lastHeartbeat: number } | undefined): HeartbeatStatus {
@@ -263,8 +291,10 @@ export class FlowRunner {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     await this.refreshing;
+    await this.checkpoints?.stop();
     for (const slot of this.slots) slot.handle?.send({ type: 'stop' });
     await Promise.allSettled(this.slots.map((s) => s.handle?.done));
+    await this.syncWriter?.close();
     this.sourceAdmin.close();
     this.targetAdmin.close();
   }

@@ -3,7 +3,7 @@
  * what crosses the boundary. A shard task is long-lived: it runs until told to stop.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { PartitionStats, ShardEvent, ShardOptions, TopicRoute } from '../native/addon.js';
+import type { PartitionStats, PartitionSyncs, ShardEvent, ShardOptions, TopicRoute } from '../native/addon.js';
 
 /** The piscina task that starts a shard; `port` carries the messages below. */
 export interface ShardTask {
@@ -50,6 +50,10 @@ export type FromShard =
       readonly events: readonly ShardEvent[];
       /** Share of the interval the worker spent copying (pump calls that moved records), 0..1. */
       readonly utilisation: number;
+      /** Offset syncs taken since the previous report. */
+      readonly syncs: readonly PartitionSyncs[];
+      /** From the newest librdkafka statistics; absent until the clients report some. */
+      readonly clients?: ClientStats;
     }
   | { readonly type: 'failed'; readonly message: string };
 
@@ -58,4 +62,6 @@ export interface ShardResult {
   readonly flow: string;
   readonly index: number;
   readonly partitions: readonly PartitionStats[];
+  /** Syncs taken after the last report (the final flush of the stopping shard). */
+  readonly syncs: readonly PartitionSyncs[];
 }

@@ -19,6 +19,8 @@ const CONSUMER_DEFAULTS: Readonly<Record<string, string>> = {
   'queued.max.messages.kbytes': '32768',
   'fetch.wait.max.ms': '100',
   'partition.assignment.strategy': 'cooperative-sticky',
+  // Fetch queues, round-trip times: reported per shard (metrics, /status).
+  'statistics.interval.ms': '5000',
 };
 
 const PRODUCER_DEFAULTS: Readonly<Record<string, string>> = {
@@ -31,6 +33,7 @@ const PRODUCER_DEFAULTS: Readonly<Record<string, string>> = {
   'queue.buffering.max.kbytes': '65536',
   // Never give up on a record: a target outage shows as lag, not as loss (MM2: delivery.timeout.ms=MAX).
   'message.timeout.ms': '0',
+  'statistics.interval.ms': '5000',
 };
 
 export function shardOptions(flow: FlowConfig, index: number, topics: readonly TopicRoute[]): ShardOptions {
@@ -52,5 +55,7 @@ export function shardOptions(flow: FlowConfig, index: number, topics: readonly T
     startAtEnd,
     commitIntervalMs: flow.settings['offset.flush.interval.ms'],
     topics,
+    emitOffsetSyncs: flow.settings['emit.offset-syncs.enabled'],
+    offsetLagMax: flow.settings['offset.lag.max'],
   };
 }

@@ -5,7 +5,8 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Shard } from '../native/addon.js';
-import type { FromShard, ShardResult, ShardTask, ToShard } from './protocol.js';
+import { clientStats } from './client-stats.js';
+import type { ClientStats, FromShard, ShardResult, ShardTask, ToShard } from './protocol.js';
 
 export default async function runShard(task: ShardTask): Promise<ShardResult> {
   const shard = new Shard(task.options);
@@ -19,6 +20,8 @@ export default async function runShard(task: ShardTask): Promise<ShardResult> {
 
   let lastReport = performance.now();
   let busy = 0;
+  let lastStats = { consumer: '', producer: '' };
+  let clients: ClientStats | undefined;
   try {
     while (!stopping) {
       for (const message of pending.splice(0)) apply(shard, message);
@@ -28,7 +31,15 @@ export default async function runShard(task: ShardTask): Promise<ShardResult> {
       const now = performance.now();
       if (now - lastReport >= task.reportIntervalMs) {
         const events = shard.drainEvents();
-        post({ type: 'report', partitions: shard.stats(), events, utilisation: Math.min(1, busy / (now - lastReport)) });
+        const raw = shard.clientStats();
+        if (raw.consumer !== lastStats.consumer || raw.producer !== lastStats.producer) {
+          lastStats = raw;
+          clients = clientStats(raw.consumer, raw.producer);
+        }
+        post({
+          type: 'report', partitions: shard.stats(), events, utilisation: Math.min(1, busy / (now - lastReport)),
+          syncs: shard.drainSyncs(), ...(clients && { clients }),
+        });
         lastReport = now;
         busy = 0;
         // A fatal client error (e.g. the idempotent producer lost its sequence) cannot be
@@ -39,7 +50,7 @@ export default async function runShard(task: ShardTask): Promise<ShardResult> {
       await yieldToEventLoop();
     }
     shard.close(); // leaves the group: in-flight records are acknowledged and positions stored first
-    return { flow: task.flow, index: task.index, partitions: shard.stats() };
+    return { flow: task.flow, index: task.index, partitions: shard.stats(), syncs: shard.drainSyncs() };
   } catch (err) {
     post({ type: 'failed', message: (err as Error).message });
     throw err;

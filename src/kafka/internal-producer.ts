@@ -37,6 +37,15 @@ export class InternalProducer {
     });
   }
 
+  /** Sends records in order to one partition; resolves once the broker acknowledged all of them. */
+  async sendAll(topic: string, partition: number, records: readonly { key: Buffer; value: Buffer | null }[]): Promise<void> {
+    await this.connect();
+    await Promise.all(records.map(({ key, value }) => new Promise<void>((resolve, reject) => {
+      this.producer.produce(topic, partition, value, key, Date.now(),
+        (err: { message?: string } | null) => (err ? reject(new Error(err.message ?? String(err))) : resolve()));
+    })));
+  }
+
   async close(): Promise<void> {
     if (!this.connected) return;
     await this.connected.catch(() => undefined);

@@ -14,6 +14,7 @@ import {
   DefaultReplicationPolicy, withPolicyDefaults, type PartialReplicationPolicy, type ReplicationPolicy,
 } from '../policy/index.js';
 import { Checkpoint } from './checkpoint.js';
+import { readPartitionTo } from './partition-reader.js';
 import { isRecordFormatError, type RecordFormatError } from './record-format-error.js';
 import { compareTopicPartitions, type TopicPartition } from './topic-partition.js';
 
@@ -23,6 +24,8 @@ export interface TranslatedOffset extends TopicPartition {
   readonly offset: number;
   /** The group's commit metadata on the remote cluster ("" when it had none). */
   readonly metadata: string;
+  /** The group's offset on the remote cluster that `offset` translates (the checkpoint's upstream offset). */
+  readonly upstreamOffset: number;
 }
 
 export type WarningListener = (message: string, error: RecordFormatError) => void;
@@ -59,10 +62,6 @@ const KAFKA_INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets'
 
 /** MM2 writes checkpoints to partition 0 only, and MirrorClient reads only partition 0. */
 const CHECKPOINTS_PARTITION = 0;
-/** Records asked of one readRecords call. A call returns as soon as it has them. */
-const READ_CHUNK_RECORDS = 10_000;
-/** How long the first read waits; doubled after each read that delivered nothing. */
-const FIRST_READ_WAIT_MS = 1_000;
 
 const defaultKafka: MirrorClientKafka = {
   async createAdmin(settings) {
@@ -177,7 +176,7 @@ export class MirrorClient {
         if (checkpoint.consumerGroupId !== consumerGroupId) return;
         const { topic: remoteTopic, partition } = checkpoint.topicPartition;
         offsets.set(partitionKey(checkpoint.topicPartition),
-          { topic: remoteTopic, partition, offset: checkpoint.downstreamOffset, metadata: checkpoint.metadata });
+          { topic: remoteTopic, partition, offset: checkpoint.downstreamOffset, metadata: checkpoint.metadata, upstreamOffset: checkpoint.upstreamOffset });
       } catch (err) {
         if (!isRecordFormatError(err)) throw err;
         err.locate({ topic, partition: CHECKPOINTS_PARTITION, offset: record.offset });
@@ -186,40 +185,9 @@ export class MirrorClient {
       }
     };
 
-    // readRecords cannot say "end of partition": it returns when it has `count` records or its
-    // wait is over. Offsets without a record (compacted away, transaction markers) make `count`
-    // unreachable, so the end is proven differently: each read after the first starts at the last
-    // record already seen (the anchor). A read that delivers the anchor shows the fetch works; if
-    // within its whole wait it delivers nothing after the anchor, no record lies before `end`.
-    const settings: RdkafkaSettings = { 'auto.offset.reset': 'earliest', ...this.#settings };
-    let next = earliest;
-    let anchor: number | null = null;
-    let waitMs = FIRST_READ_WAIT_MS;
-    while (next < end) {
-      const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) {
-        throw new KmirrorError(ErrorCodes.TIMEOUT,
-          `Read ${topic} partition ${CHECKPOINTS_PARTITION} up to offset ${next} of ${end} within ${timeoutMs} ms; ` +
-          'give translateOffsets more time, or check that the cluster is reachable.', { canRetry: true });
-      }
-      const from = anchor ?? next;
-      const want = Math.min(READ_CHUNK_RECORDS, end - from);
-      const records = await this.#kafka.readRecords(settings, topic, CHECKPOINTS_PARTITION, from, want, Math.min(waitMs, remainingMs));
-      const last = records.at(-1);
-      if (last === undefined) {
-        waitMs *= 2;
-        continue;
-      }
-      let fresh = 0;
-      for (const record of records) {
-        if (record.offset < next) continue;
-        fresh++;
-        apply(record);
-      }
-      next = Math.max(next, last.offset + 1);
-      anchor = last.offset;
-      if (fresh === 0 && records.length < want) break;
-    }
+    await readPartitionTo((...args) => this.#kafka.readRecords(...args), this.#settings, topic, CHECKPOINTS_PARTITION,
+      earliest, end, deadline, apply,
+      `within ${timeoutMs} ms; give translateOffsets more time, or check that the cluster is reachable.`);
     return [...offsets.values()].sort(compareTopicPartitions);
   }
 

@@ -28,6 +28,18 @@ export interface ShardOptions {
   readonly startAtEnd: boolean;
   readonly commitIntervalMs: number;
   readonly topics: readonly TopicRoute[];
+  /** Take offset syncs (emit.offset-syncs.enabled); default true. */
+  readonly emitOffsetSyncs?: boolean;
+  /** MM2's offset.lag.max: a sync at least every this many downstream offsets; default 100. */
+  readonly offsetLagMax?: number;
+}
+
+/** Offset syncs of one source partition taken since the last drain: flat (upstream, downstream) pairs in acknowledgement order. */
+export interface PartitionSyncs {
+  readonly topic: string;
+  readonly remoteTopic: string;
+  readonly partition: number;
+  readonly syncs: Float64Array;
 }
 
 export type PartitionStatus = 'RUNNING' | 'PAUSED' | 'WAITING' | 'FAILED' | 'REVOKED';
@@ -68,7 +80,7 @@ export interface PartitionStats {
 }
 
 export type ShardEventKind = 'log' | 'error' | 'fatal' | 'partition-failed' | 'partition-waiting' | 'data-loss'
-  | 'source-truncated' | 'topic-missing' | 'commit-failed' | 'assigned' | 'revoked';
+  | 'source-truncated' | 'topic-missing' | 'commit-failed' | 'assigned' | 'revoked' | 'partition-paused';
 
 export interface ShardEvent {
   readonly kind: ShardEventKind;
@@ -91,6 +103,10 @@ export interface NativeShard {
   /** Stops copying the partition (status PAUSED) until resumePartition; false when not assigned here. */
   pausePartition(topic: string, partition: number): boolean;
   resumeWaiting(): number;
+  /** Offset syncs taken since the last call (still answers after close). */
+  drainSyncs(): PartitionSyncs[];
+  /** The newest librdkafka statistics JSON of the source consumer and target producer ("" before the first). */
+  clientStats(): { consumer: string; producer: string };
   close(): void;
 }
 

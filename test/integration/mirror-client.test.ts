@@ -93,9 +93,9 @@ describe('MirrorClient.translateOffsets against a real cluster', () => {
     const offsets = await mirrorClient.translateOffsets(source, 'g1', 30_000);
 
     expect(offsets).toEqual([
-      { topic: `${source}.audit`, partition: 0, offset: 6, metadata: '' },
-      { topic: `${source}.orders`, partition: 0, offset: 90, metadata: '' },
-      { topic: `${source}.orders`, partition: 1, offset: 240, metadata: 'later' },
+      { topic: `${source}.audit`, partition: 0, offset: 6, metadata: '', upstreamOffset: 7 },
+      { topic: `${source}.orders`, partition: 0, offset: 90, metadata: '', upstreamOffset: 100 },
+      { topic: `${source}.orders`, partition: 1, offset: 240, metadata: 'later', upstreamOffset: 250 },
     ]);
     expect(warnings.map((w) => w.message)).toEqual([
       `Skipped a corrupt record on ${topic} partition 0 at offset 3: ` +
@@ -105,7 +105,7 @@ describe('MirrorClient.translateOffsets against a real cluster', () => {
     // Without gaps one read gets every record it asks for, so it returns without waiting out its timeout.
     expect(delivering(reads)).toEqual([{ from: 0, count: 6, offsets: [0, 1, 2, 3, 4, 5] }]);
 
-    expect(await mirrorClient.translateOffsets(source, 'g2', 30_000)).toEqual([{ topic: `${source}.orders`, partition: 0, offset: 490, metadata: '' }]);
+    expect(await mirrorClient.translateOffsets(source, 'g2', 30_000)).toEqual([{ topic: `${source}.orders`, partition: 0, offset: 490, metadata: '', upstreamOffset: 500 }]);
     expect(await mirrorClient.translateOffsets(source, 'nobody', 30_000)).toEqual([]);
   });
 
@@ -123,7 +123,7 @@ describe('MirrorClient.translateOffsets against a real cluster', () => {
 
     const reads: Read[] = [];
     const offsets = await client({ kafka: recordingKafka(reads) }).translateOffsets(source, 'g1', 60_000);
-    expect(offsets).toEqual([{ topic: `${source}.t`, partition: 0, offset: 19, metadata: 'newest' }]);
+    expect(offsets).toEqual([{ topic: `${source}.t`, partition: 0, offset: 19, metadata: 'newest', upstreamOffset: 20 }]);
     // The marker makes the first read short; the second re-reads the last record (the anchor) and
     // finds nothing after it: that proves the end.
     expect(delivering(reads)).toEqual([{ from: 0, count: 3, offsets: [0, 1] }, { from: 1, count: 2, offsets: [1] }]);

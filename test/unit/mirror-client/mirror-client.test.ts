@@ -142,9 +142,9 @@ describe('MirrorClient.translateOffsets', () => {
     });
     const { warnings, result } = translate(kafka);
     expect(await result).toEqual([
-      { topic: 'A.audit', partition: 0, offset: 7, metadata: '' },
-      { topic: 'A.orders', partition: 0, offset: 5, metadata: 'm0' },
-      { topic: 'A.orders', partition: 1, offset: 20, metadata: 'newest' },
+      { topic: 'A.audit', partition: 0, offset: 7, metadata: '', upstreamOffset: 107 },
+      { topic: 'A.orders', partition: 0, offset: 5, metadata: 'm0', upstreamOffset: 105 },
+      { topic: 'A.orders', partition: 1, offset: 20, metadata: 'newest', upstreamOffset: 120 },
     ]);
     expect(warnings.map((w) => w.message)).toEqual([
       "Skipped a corrupt record on A.checkpoints.internal partition 0 at offset 3: Checkpoint value: field 'upstreamOffset' needs 8 bytes at byte 2, only 1 remain (record is 3 bytes)",
@@ -165,7 +165,7 @@ describe('MirrorClient.translateOffsets', () => {
       },
     });
     const { warnings, result } = translate(kafka);
-    expect(await result).toEqual([{ topic: 'A.orders', partition: 1, offset: 11, metadata: '' }]);
+    expect(await result).toEqual([{ topic: 'A.orders', partition: 1, offset: 11, metadata: '', upstreamOffset: 111 }]);
     expect(warnings.map((w) => w.message)).toEqual([
       'Skipped a corrupt record on A.checkpoints.internal partition 0 at offset 3: Checkpoint key: the record has a null key',
     ]);
@@ -181,9 +181,9 @@ describe('MirrorClient.translateOffsets', () => {
     const entries = Array.from({ length: 25_000 }, (_, i) => checkpoint(100 + i, 'g1', 'A.t', i % 3, i));
     const kafka = new FakeKafka([TOPIC], { [TOPIC]: { end: 25_100, earliest: 100, entries } });
     expect(await translate(kafka).result).toEqual([
-      { topic: 'A.t', partition: 0, offset: 24_999, metadata: '' },
-      { topic: 'A.t', partition: 1, offset: 24_997, metadata: '' },
-      { topic: 'A.t', partition: 2, offset: 24_998, metadata: '' },
+      { topic: 'A.t', partition: 0, offset: 24_999, metadata: '', upstreamOffset: 25099 },
+      { topic: 'A.t', partition: 1, offset: 24_997, metadata: '', upstreamOffset: 25097 },
+      { topic: 'A.t', partition: 2, offset: 24_998, metadata: '', upstreamOffset: 25098 },
     ]);
     // Each read after the first starts at the last record seen (the anchor) and asks one more.
     expect(kafka.reads.map(({ from, count }) => [from, count])).toEqual([[100, 10_000], [10_099, 10_000], [20_098, 5_002]]);
@@ -193,14 +193,14 @@ describe('MirrorClient.translateOffsets', () => {
     // Records at even offsets only; the end offset (41) follows a transaction marker at 40.
     const entries = Array.from({ length: 20 }, (_, i) => checkpoint(2 * i, 'g1', 'A.t', 0, i));
     const kafka = new FakeKafka([TOPIC], { [TOPIC]: { end: 41, entries } });
-    expect(await translate(kafka).result).toEqual([{ topic: 'A.t', partition: 0, offset: 19, metadata: '' }]);
+    expect(await translate(kafka).result).toEqual([{ topic: 'A.t', partition: 0, offset: 19, metadata: '', upstreamOffset: 119 }]);
     expect(kafka.reads.map(({ from, count }) => [from, count])).toEqual([[0, 41], [38, 3]]);
   });
 
   it('retries reads that deliver nothing, waiting longer each time', async () => {
     const kafka = new FakeKafka([TOPIC], { [TOPIC]: { end: 1, entries: [checkpoint(0, 'g1', 'A.t', 0, 3)] } });
     kafka.emptyReads = 2;
-    expect(await translate(kafka).result).toEqual([{ topic: 'A.t', partition: 0, offset: 3, metadata: '' }]);
+    expect(await translate(kafka).result).toEqual([{ topic: 'A.t', partition: 0, offset: 3, metadata: '', upstreamOffset: 103 }]);
     expect(kafka.reads.map((r) => r.timeoutMs)).toEqual([1_000, 2_000, 4_000]);
   });
 
