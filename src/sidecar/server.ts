@@ -1,0 +1,117 @@
+/**
+ * kmirror's HTTP sidecar: health, status, Prometheus metrics, offset translation and the
+ * operator's partition actions, served by fastify inside the kmirror process.
+ *
+ *   GET  /health/live                                        public: the process answers
+ *   GET  /health/ready                                       200 ready / 503 with the reasons
+ *   GET  /status, /status/:flow                              flows, partitions, shards, topics, checkpoints, heartbeats
+ *   GET  /metrics                                            Prometheus text (404 when no metrics are given)
+ *   GET  /v1/groups/:group/offsets?source=A&target=B         one group's translated offsets (JSON or protobuf)
+ *   POST /v1/offsets/translate  {groups, source?, target?}   many groups at once
+ *   POST /v1/flows/:flow/partitions/:topic/:partition/pause  (and /resume) always need the token
+ *
+ * It reads the engine only through EngineView (src/engine/view.ts), from memory. buildSidecar()
+ * gives the fastify instance without listening (tests use inject()); startSidecar() listens.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { EngineView } from '../engine/view.js';
+import { ErrorCodes, KmirrorError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { accessHook } from './auth.js';
+import { errorHandler, notFoundHandler, schemaErrorFormatter, secretScrubber } from './http-errors.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes, type MetricsSource } from './routes/metrics.js';
+import { offsetsRoutes } from './routes/offsets.js';
+import { partitionRoutes } from './routes/partitions.js';
+import { statusRoutes } from './routes/status.js';
+import { TranslationCodec } from './translation-codec.js';
+
+export type { MetricsSource } from './routes/metrics.js';
+
+export interface SidecarOptions {
+  readonly view: EngineView;
+  /** The Prometheus registry to serve on /metrics (prom-client: `{ contentType, text: () => registry.metrics() }`). */
+  readonly metrics?: MetricsSource;
+  /** kmirror.sidecar.token: required by every route but /health/live when set; pause/resume are refused without it. */
+  readonly token?: string;
+  /** Other values that must never appear in an answer (client passwords from mm2.properties); the token is always one. */
+  readonly secrets?: readonly string[];
+  readonly log: Logger;
+  /** Shared with other sidecars in tests; parsed from proto/kmirror.proto when absent. */
+  readonly codec?: TranslationCodec;
+}
+
+export interface ListenOptions extends SidecarOptions {
+  /** kmirror.sidecar.host, kmirror.sidecar.port (0: a free port). */
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Sidecar {
+  /** e.g. http://127.0.0.1:8787 */
+  readonly url: string;
+  /** The port actually listened on (the chosen one when 0 was asked for). */
+  readonly port: number;
+  /** Stops listening; requests in progress finish, idle connections are closed. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Group ids may be 1024 characters, up to three times that once percent-encoded. */
+const MAX_PARAM_LENGTH = 3 * 1024;
+
+export function buildSidecar(options: SidecarOptions): FastifyInstance {
+  const { view, log } = options;
+  const app = Fastify({
+    // fastify's own logger is off, so no per-request logging: errors are logged by the error
+    // handler, operator actions by their route, both with kmirror's logger.
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, verbose: true, allErrors: false } },
+    schemaErrorFormatter,
+  });
+  const codec = options.codec ?? new TranslationCodec();
+  app.addHook('onRequest', accessHook(options.token));
+  const scrub = secretScrubber([...(options.token !== undefined ? [options.token] : []), ...(options.secrets ?? [])]);
+  if (scrub) {
+    app.addHook('onSend', async (_request, _reply, payload) => (typeof payload === 'string' ? scrub(payload) : payload));
+  }
+  app.setErrorHandler(errorHandler(log));
+  app.setNotFoundHandler(notFoundHandler);
+  app.register(healthRoutes, { view });
+  app.register(statusRoutes, { view });
+  app.register(metricsRoutes, { metrics: options.metrics });
+  app.register(offsetsRoutes, { view, codec });
+  app.register(partitionRoutes, { view, log });
+  return app;
+}
+
+export async function startSidecar(options: ListenOptions): Promise<Sidecar> {
+  const app = buildSidecar(options);
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new KmirrorError(ErrorCodes.CONFIG_INVALID,
+      `the sidecar cannot listen on ${hostPort(options.host, options.port)} (${code}: ${(err as Error).message})`, {
+        cause: err,
+        details: ['set kmirror.sidecar.port to a free port (0 picks one), kmirror.sidecar.host to an address of this machine, ' +
+          'or kmirror.sidecar.enabled = false'],
+      });
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const url = `http://${hostPort(options.host, port)}`;
+  options.log.debug({ url }, 'sidecar listening');
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    close: () => (closing ??= app.close()),
+  };
+}
+
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
