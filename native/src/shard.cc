@@ -651,7 +651,33 @@ void Shard::OnRevoke(rd_kafka_topic_partition_list_t* parts) {
   AddEvent(std::move(event));
 }
 
+// A partition whose every fetched record is acknowledged may sit before offsets that hold no
+// record (transaction markers, aborted records): the consumer's position has moved past them,
+// and so may the replication position. Without this a transactional topic would show a lag of
+// one (the last commit marker) for ever, and failover could not tell it is caught up.
+void Shard::AdvancePastControlRecords() {
+  PartitionList list(16);
+  for (auto& [_, route] : routes_) {
+    for (auto& state : route.partitions) {
+      if (state && state->status == PartitionStatus::Running && !state->paused && state->inFlight == 0 &&
+          state->holdAt < 0 && state->position >= 0 && state->produced == state->position) {
+        rd_kafka_topic_partition_list_add(list.list, state->topic.c_str(), state->partition);
+      }
+    }
+  }
+  if (list.list->cnt == 0 || rd_kafka_position(consumer_, list.list) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  for (int i = 0; i < list.list->cnt; i++) {
+    const rd_kafka_topic_partition_t& p = list.list->elems[i];
+    PartitionState* state = StateFor(p.topic, p.partition, false);
+    if (state && !p.err && p.offset > state->position && state->produced == state->position) {
+      state->position = p.offset;
+      state->produced = p.offset;
+    }
+  }
+}
+
 void Shard::CommitPositions(bool sync, const rd_kafka_topic_partition_list_t* only) {
+  if (!only) AdvancePastControlRecords();
   PartitionList list(16);
   auto add = [&](PartitionState& state) {
     if (state.position < 0 || state.position == state.committed) return;

@@ -141,6 +141,7 @@ class Shard : public Napi::ObjectWrap<Shard> {
   rd_kafka_resp_err_t ReadPositions(rd_kafka_topic_partition_list_t* remote, int waitMs);
   int64_t StartFor(PartitionState& state, int64_t committed);
   void CommitPositions(bool sync, const rd_kafka_topic_partition_list_t* only);
+  void AdvancePastControlRecords();
   void Subscribe();
   PartitionState* StateFor(const std::string& topic, int32_t partition, bool create);
   PartitionState* StateFor(rd_kafka_topic_t* rkt, int32_t partition);

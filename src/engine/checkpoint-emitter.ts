@@ -219,15 +219,9 @@ export class CheckpointEmitter {
   private async readSyncs(): Promise<void> {
     const { location, log, flow } = this.deps;
     const timeout = this.settings['admin.timeout.ms'];
-    const [earliest, latest] = await Promise.all((['earliest', 'latest'] as const).map(async (spec) => {
-      const [result] = await this.syncsAdmin.listOffsets([{ topic: location.topic, partition: 0, spec }], timeout);
-      if (!result || result.error) {
-        if (result?.error?.name === 'UNKNOWN_TOPIC_OR_PART') return -1;
-        throw new Error(`cannot list the offsets of ${location.topic}: ${result?.error?.name ?? 'no answer'}`);
-      }
-      return result.offset;
-    }));
-    if (latest === undefined || latest < 0 || earliest === undefined) return; // no syncs yet
+    const bounds = await partitionBounds(this.syncsAdmin, location.topic, timeout);
+    if (!bounds) return; // no syncs written yet
+    const { earliest, latest } = bounds;
     const from = Math.max(this.syncsNext, earliest);
     if (from >= latest) return;
     const onRecord = (record: ReadRecord) => {
@@ -248,11 +242,9 @@ export class CheckpointEmitter {
     const { flow, log } = this.deps;
     const settings: RdkafkaSettings = toRdkafkaSettings(flow.clients.targetConsumer).settings;
     const timeout = this.settings['admin.timeout.ms'];
-    const bounds = await Promise.all((['earliest', 'latest'] as const).map(async (spec) =>
-      (await this.targetAdmin.listOffsets([{ topic: this.checkpointsTopic, partition: 0, spec }], timeout))[0]));
-    const [earliest, latest] = bounds;
-    if (earliest && latest && !earliest.error && !latest.error && latest.offset > earliest.offset) {
-      await readPartitionTo(read, settings, this.checkpointsTopic, 0, earliest.offset, latest.offset, Date.now() + READ_DEADLINE_MS, (record) => {
+    const bounds = await partitionBounds(this.targetAdmin, this.checkpointsTopic, timeout);
+    if (bounds && bounds.latest > bounds.earliest) {
+      await readPartitionTo(read, settings, this.checkpointsTopic, 0, bounds.earliest, bounds.latest, Date.now() + READ_DEADLINE_MS, (record) => {
         try {
           if (record.value === null) return;
           const c = Checkpoint.deserialize(record.key, record.value);
@@ -367,6 +359,31 @@ export class CheckpointEmitter {
     await this.producer.close();
     this.targetAdmin.close();
     this.syncsAdmin.close();
+  }
+}
+
+/**
+ * First and end offset of partition 0 of `topic`; undefined when the topic does not exist.
+ * librdkafka answers for a topic it has not seen yet with "no leaders found" until its metadata
+ * is refreshed, so a failure is checked against fresh metadata (which also refreshes the cache).
+ */
+async function partitionBounds(admin: NativeAdmin, topic: string, timeoutMs: number): Promise<{ earliest: number; latest: number } | undefined> {
+  const list = async () => {
+    const [earliest, latest] = await Promise.all((['earliest', 'latest'] as const).map(async (spec) => {
+      const [result] = await admin.listOffsets([{ topic, partition: 0, spec }], timeoutMs);
+      if (!result || result.error) throw new Error(`cannot list the offsets of ${topic}: ${result?.error?.name ?? 'no answer'}`);
+      return result.offset;
+    }));
+    return { earliest: earliest!, latest: latest! };
+  };
+  try {
+    return await list();
+  } catch (err) {
+    const metadata = await admin.metadata(timeoutMs);
+    const found = metadata.topics.find((t) => t.name === topic);
+    if (!found || found.error?.name === 'UNKNOWN_TOPIC_OR_PART') return undefined;
+    if (found.partitions.length === 0) throw err;
+    return list();
   }
 }
 

@@ -59,6 +59,8 @@ const BASE_BROKER_CONFIG: Readonly<Record<string, string>> = {
   'share.coordinator.state.topic.min.isr': '1',
   'group.initial.rebalance.delay.ms': '0',
   'log.flush.interval.messages': String(Number.MAX_SAFE_INTEGER),
+  // Compacted topics (internal topics, compaction tests) are cleaned within a second, not 15 s.
+  'log.cleaner.backoff.ms': '1000',
 };
 
 export class LocalKafkaCluster {
