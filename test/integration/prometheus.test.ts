@@ -3,7 +3,7 @@
  * and every query of the Grafana dashboard must return data: the dashboard, the metric names and
  * the exposition format are checked end to end, as an operator's Grafana would use them.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -151,6 +151,16 @@ describe.skipIf(skip)('Prometheus scraping kmirror', () => {
       const response = await fetch(`http://127.0.0.1:${sidecarPort}/metrics`);
       return response.ok && (await response.text()).includes('kmirror_records_total{');
     }, 90_000, 250);
+
+    // promtool (same Debian package) lints kmirror's families: names, units, suffixes, format.
+    const promtool = findOnPath('promtool');
+    if (promtool !== undefined) {
+      const exposition = await (await fetch(`http://127.0.0.1:${sidecarPort}/metrics`)).text();
+      const ours = exposition.split('\n').filter((line) => /^(# (HELP|TYPE) )?kmirror_/.test(line)).join('\n') + '\n';
+      const lint = spawnSync(promtool, ['check', 'metrics'], { input: ours, encoding: 'utf8' });
+      expect(`${lint.stdout}${lint.stderr}`).toBe('');
+      expect(lint.status).toBe(0);
+    }
 
     // Records keep arriving while the queries run, so rates and latency quantiles have samples.
     let producing = true;
