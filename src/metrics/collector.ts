@@ -9,7 +9,9 @@
  * - Counters never go backwards. A shard's figures are cumulative since *that shard* started, and
  *   a restarted shard starts again from zero; so totals are kept here per origin (flow, shard,
  *   partition) and grow only by the positive difference to the figures last seen. A figure lower
- *   than last time means the origin restarted, and all of it is new.
+ *   than last time means the origin restarted, and all of it is new. (A restarted shard that is
+ *   already past every previous figure of a partition at the next scrape is not recognised: the
+ *   counter then falls short by the old figures, but still never goes backwards.)
  * - Counter series, once seen, stay exported (at their total) while the process lives, so a
  *   partition that moves to another process keeps a continuous series here.
  */
