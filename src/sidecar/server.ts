@@ -56,8 +56,8 @@ export interface Sidecar {
   close(): Promise<void>;
 }
 
-/** Group ids may be 1024 characters, up to three times that once percent-encoded. */
-const MAX_PARAM_LENGTH = 3 * 1024;
+/** Group ids may be 1024 characters: up to 12 each once UTF-8 is percent-encoded (the schema checks the decoded length). */
+const MAX_PARAM_LENGTH = 12 * 1024;
 
 export function buildSidecar(options: SidecarOptions): FastifyInstance {
   const { view, log } = options;
