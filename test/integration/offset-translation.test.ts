@@ -244,3 +244,33 @@ describe('group offset sync (sync.group.offsets.enabled)', () => {
     }
   });
 });
+
+describe('bad records on internal topics', () => {
+  it('a corrupt offset sync or checkpoint is skipped with a warning naming topic, partition and offset; translation goes on', async () => {
+    // Aliases of its own: the corrupt records stay out of the other tests' internal topics.
+    const [a, b] = [uniqueTopic('a').replace('-', ''), uniqueTopic('b').replace('-', '')];
+    const topic = uniqueTopic('corrupt');
+    const remote = `${a}.${topic}`;
+    await createTopic(bootstrap('source'), topic, 1);
+    await produce(bootstrap('source'), topic, Array.from({ length: 50 }, (_, i) => ({ value: `v${i}` })));
+    const syncs = `mm2-offset-syncs.${b}.internal`;
+    const checkpoints = `${a}.checkpoints.internal`;
+    await createTopic(bootstrap('source'), syncs, 1, { 'cleanup.policy': 'compact' });
+    await createTopic(bootstrap('target'), checkpoints, 1, { 'cleanup.policy': 'compact' });
+    await produce(bootstrap('source'), syncs, [{ key: 'not a sync key', value: Buffer.from([0, 0, 1]) }]);
+    await produce(bootstrap('target'), checkpoints, [{ key: 'not a checkpoint', value: Buffer.from([0, 0]) }]);
+    const group = uniqueTopic('grp');
+    await setGroupOffsets(bootstrap('source'), group, [{ topic, partition: 0, offset: 20 }]);
+
+    const engine = await startEngine(mm2Properties({ [a]: bootstrap('source'), [b]: bootstrap('target') }, {
+      [`${a}->${b}.enabled`]: true, [`${a}->${b}.topics`]: topic,
+      'emit.checkpoints.interval.seconds': 1, 'refresh.groups.interval.seconds': 1,
+    }));
+    await waitFor('the group translated', () => engine.engine.translate(group)[0]?.partitions.find((p) => p.topic === remote && p.offset === 20));
+    for (const [name, what] of [[syncs, 'OffsetSync'], [checkpoints, 'Checkpoint']] as const) {
+      const warning = engine.logs.find((l) => l.level === 40 && l.topic === name);
+      expect(warning, `a warning about ${name}`).toMatchObject({ partition: 0, offset: 0 });
+      expect(String(warning!.msg)).toContain(`skipped a corrupt record on ${name} partition 0 at offset 0: ${what}`);
+    }
+  });
+});
