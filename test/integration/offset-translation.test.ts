@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { mm2Syncs, mm2Translate } from '../../src/engine/offset-sync-store.js';
 import { KafkaConsumer, Producer, type Message } from '../../src/kafka/rdkafka.js';
 import { readPartitionTo } from '../../src/mirror-client/partition-reader.js';
 import { Admin, readRecords, type ReadRecord } from '../../src/native/addon.js';
+import { packageRoot } from '../../src/paths.js';
 import { bootstrap, createTopic, produce, uniqueTopic } from '../support/kafka.js';
 import { endOffsets, mm2Properties, startEngine, waitFor } from '../support/kmirror.js';
 
@@ -272,5 +274,71 @@ describe('bad records on internal topics', () => {
       expect(warning, `a warning about ${name}`).toMatchObject({ partition: 0, offset: 0 });
       expect(String(warning!.msg)).toContain(`skipped a corrupt record on ${name} partition 0 at offset 0: ${what}`);
     }
+  });
+});
+
+describe('runbook commands: kmirror offsets translate / kmirror failover', () => {
+  const cli = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', join(packageRoot, 'src', 'cli', 'main.ts'), ...args], { cwd: packageRoot },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+
+  it('prints the translation, checks with --dry-run, refuses while the group is active on the target, then commits', async () => {
+    const topic = uniqueTopic('runbook');
+    const remote = `source.${topic}`;
+    await createTopic(bootstrap('source'), topic, 2);
+    await produce(bootstrap('source'), topic, Array.from({ length: 200 }, (_, i) => ({ partition: i % 2, value: `v${i}` })));
+    const group = uniqueTopic('orders-app');
+    await setGroupOffsets(bootstrap('source'), group, [{ topic, partition: 0, offset: 60 }, { topic, partition: 1, offset: 100 }]);
+    const properties = mm2Properties(clusters(), {
+      'source->target.enabled': true, 'source->target.topics': topic,
+      'emit.checkpoints.interval.seconds': 1, 'refresh.groups.interval.seconds': 1,
+    });
+    const file = join(tmpdir(), `${group}.properties`);
+    await writeFile(file, properties);
+    await startEngine(properties);
+    const args = ['--group', group, '--from', 'source', '--to', 'target'];
+
+    const translated = await waitFor('checkpoints at 60 and 100', async () => {
+      const out = await cli('offsets', 'translate', file, ...args);
+      return out.code === 0 && /\s60\s*$/m.test(out.stdout) && out.stdout.includes(`${remote}  1          100`) ? out : undefined;
+    });
+    expect(translated.stdout).toContain(`Group '${group}' replicated from source resumes on target at:`);
+    expect(translated.stdout).toMatch(new RegExp(`${remote}\\s+0\\s+60\\s+60`));
+
+    const dry = await cli('failover', file, ...args, '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('[ ok ] replication caught up');
+    expect(dry.stdout).toContain('Dry run: every check passed; nothing was committed.');
+
+    const live = new KafkaConsumer({ 'bootstrap.servers': bootstrap('target'), 'group.id': group, 'enable.auto.commit': false },
+      { 'auto.offset.reset': 'latest' });
+    await new Promise<void>((resolve, reject) => live.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())));
+    try {
+      live.subscribe([remote]);
+      live.setDefaultConsumeTimeout(100);
+      live.consume();
+      const refused = await waitFor('failover refused while the group is live on the target', async () => {
+        const out = await cli('failover', file, ...args, '--force');
+        return out.code === 1 && out.stdout.includes('[FAIL] group inactive on target') ? out : undefined;
+      });
+      expect(refused.stdout).toContain('Refused: nothing was committed');
+    } finally {
+      await new Promise<void>((resolve) => live.disconnect(() => resolve()));
+    }
+
+    const done = await waitFor('failover committed once the consumer left', async () => {
+      const out = await cli('failover', file, ...args, '--json');
+      return out.code === 0 ? JSON.parse(out.stdout) as { outcome: string; partitions: { partition: number; targetOffset: number }[] } : undefined;
+    });
+    expect(done.outcome).toBe('committed');
+    expect(done.partitions.map((p) => [p.partition, p.targetOffset])).toEqual([[0, 60], [1, 100]]);
+
+    const missing = await cli('failover', file, '--group', 'no-such-group', '--from', 'source', '--to', 'target');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("holds no checkpoint for group 'no-such-group'");
+    const badAlias = await cli('offsets', 'translate', file, '--group', group, '--from', 'nowhere', '--to', 'target');
+    expect(badAlias.code).toBe(2);
+    expect(badAlias.stderr).toContain("defines no cluster 'nowhere'");
   });
 });
