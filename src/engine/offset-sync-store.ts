@@ -16,8 +16,10 @@
  * offset.lag.max syncs, the shards' flush-time syncs) add nothing and are not kept, so memory is
  * proportional to the number of gaps, not of records; `prune` drops what no group can need any
  * more, and `maxSyncsPerPartition` bounds the rest (dropping the oldest quarter when full).
- * Offsets older than the oldest kept sync are not translated: MM2 emits no checkpoint for them
- * either, and a guess could skip records.
+ * Of what is dropped, the newest sync of each drop is remembered (up to 64, like MM2's sparse
+ * store), so offsets older than the kept syncs still get MM2's answer — never skipping, possibly
+ * re-reading — flagged inexact. Offsets older than everything known are not translated (MM2 emits
+ * no checkpoint for them either, and a guess could skip records).
  */
 
 export interface Translation {
@@ -25,7 +27,12 @@ export interface Translation {
   readonly offset: number;
   /** True when `offset` is past the newest record known to be copied: records the group read there are not on the target yet. */
   readonly ahead: boolean;
+  /** False when the syncs an exact answer needs were dropped (memory bound): MM2's answer, which may re-read but never skips. */
+  readonly exact: boolean;
 }
+
+/** Dropped syncs remembered for MM2-style answers to old offsets. */
+const HISTORY = 64;
 
 /** Per partition: syncs sorted by upstream offset, as flat pairs in a growable Float64Array. */
 class PartitionSyncs {
@@ -34,6 +41,8 @@ class PartitionSyncs {
   /** The newest sync seen, kept even when its shift repeats the previous one. */
   tailUpstream = -1;
   tailDownstream = -1;
+  /** The newest sync of each drop, oldest first (pairs), at most HISTORY. */
+  private history: number[] = [];
 
   constructor(private readonly max: number) {}
 
@@ -47,6 +56,7 @@ class PartitionSyncs {
       // the target was truncated: the newer mapping wins from here on.
       this.length = this.firstAtOrAfter(upstream);
       while (this.length > 0 && this.d(this.length - 1) > downstream) this.length--;
+      while (this.history.length > 0 && (this.history.at(-2)! >= upstream || this.history.at(-1)! > downstream)) this.history.length -= 2;
     }
     this.tailUpstream = upstream;
     this.tailDownstream = downstream;
@@ -63,15 +73,23 @@ class PartitionSyncs {
   }
 
   translate(offset: number): Translation | undefined {
-    if (this.length === 0 || offset < this.u(0)) {
-      // Before anything this store knows of: only the first known record can be named, and only
-      // if nothing could lie between (never guess forwards).
-      return undefined;
-    }
+    if (this.length === 0 || offset < this.u(0)) return this.fromHistory(offset);
     const i = this.lastAtOrBefore(offset);
     const shifted = offset + this.d(i) - this.u(i);
     const bound = i + 1 < this.length ? this.d(i + 1) : this.tailDownstream + 1;
-    return { offset: Math.min(shifted, bound), ahead: offset > this.tailUpstream + 1 };
+    return { offset: Math.min(shifted, bound), ahead: offset > this.tailUpstream + 1, exact: true };
+  }
+
+  /** MM2's answer from the remembered dropped syncs: the newest at or before `offset`, + 1 unless equal. */
+  private fromHistory(offset: number): Translation | undefined {
+    for (let i = this.history.length - 2; i >= 0; i -= 2) {
+      const u = this.history[i]!;
+      if (u <= offset) {
+        const d = this.history[i + 1]!;
+        return { offset: u === offset ? d : d + 1, ahead: false, exact: false };
+      }
+    }
+    return undefined;
   }
 
   /** Drops syncs no offset ≥ `upstream` needs (keeps the newest sync at or before it). */
@@ -82,6 +100,9 @@ class PartitionSyncs {
   }
 
   private dropOldest(count: number): void {
+    const newestDropped = count - 1;
+    this.history.push(this.u(newestDropped), this.d(newestDropped));
+    if (this.history.length > HISTORY * 2) this.history.splice(0, 2);
     this.pairs.copyWithin(0, count * 2, this.length * 2);
     this.length -= count;
   }
