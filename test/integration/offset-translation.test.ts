@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { failover, resolveFlow, translateGroup } from '../../src/cli/offsets.js';
 import { mm2Syncs, mm2Translate } from '../../src/engine/offset-sync-store.js';
+import { Checkpoint } from '../../src/mirror-client/checkpoint.js';
 import { KafkaConsumer, Producer, type Message } from '../../src/kafka/rdkafka.js';
 import { readPartitionTo } from '../../src/mirror-client/partition-reader.js';
 import { Admin, readRecords, type ReadRecord } from '../../src/native/addon.js';
@@ -340,5 +341,42 @@ describe('runbook commands: kmirror offsets translate / kmirror failover', () =>
     const badAlias = await cli('offsets', 'translate', file, '--group', group, '--from', 'nowhere', '--to', 'target');
     expect(badAlias.code).toBe(2);
     expect(badAlias.stderr).toContain("defines no cluster 'nowhere'");
+  });
+});
+
+describe('checkpoints across a restart', () => {
+  it('a restarted kmirror neither repeats the last checkpoints nor stalls: it goes on from the topics', async () => {
+    const [a, b] = [uniqueTopic('ra').replace('-', ''), uniqueTopic('rb').replace('-', '')];
+    const topic = uniqueTopic('restart');
+    await createTopic(bootstrap('source'), topic, 1);
+    await produce(bootstrap('source'), topic, Array.from({ length: 300 }, (_, i) => ({ value: `v${i}` })));
+    const group = uniqueTopic('grp');
+    const properties = mm2Properties({ [a]: bootstrap('source'), [b]: bootstrap('target') }, {
+      [`${a}->${b}.enabled`]: true, [`${a}->${b}.topics`]: topic,
+      'emit.checkpoints.interval.seconds': 1, 'refresh.groups.interval.seconds': 1,
+    });
+    const checkpoints = async () => {
+      const end = (await endOffsets(bootstrap('target'), `${a}.checkpoints.internal`, 1).catch(() => [0]))[0]!;
+      const records: ReadRecord[] = [];
+      if (end > 0) await readPartitionTo(readRecords, { 'bootstrap.servers': bootstrap('target') }, `${a}.checkpoints.internal`, 0, 0, end, Date.now() + 30_000, (r) => records.push(r));
+      return records.map((r) => Checkpoint.deserialize(r.key, r.value)).filter((c) => c.consumerGroupId === group).map((c) => [c.upstreamOffset, c.downstreamOffset]);
+    };
+
+    await setGroupOffsets(bootstrap('source'), group, [{ topic, partition: 0, offset: 50 }]);
+    const first = await startEngine(properties);
+    await waitFor('checkpoint at 50', async () => (await checkpoints()).length === 1);
+    await first.stop();
+
+    const second = await startEngine(properties);
+    // Rounds run every second; the restarted process must not write 50 again.
+    await waitFor('three checkpoint rounds after the restart', () => (second.engine.checkpoints()[0]?.emitted === 0 &&
+      second.engine.translate(group)[0]?.partitions[0]?.offset === 50 ? second.engine.checkpoints()[0]!.lastEmitMs : undefined));
+    const roundAt = second.engine.checkpoints()[0]!.lastEmitMs;
+    await waitFor('a later round', () => second.engine.checkpoints()[0]!.lastEmitMs > roundAt + 1500);
+    expect(await checkpoints()).toEqual([[50, 50]]);
+
+    await setGroupOffsets(bootstrap('source'), group, [{ topic, partition: 0, offset: 80 }]);
+    await waitFor('checkpoint at 80 from the restarted process', async () => (await checkpoints()).length === 2);
+    expect(await checkpoints()).toEqual([[50, 50], [80, 80]]);
   });
 });
