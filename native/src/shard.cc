@@ -329,7 +329,9 @@ void Shard::HandleMessage(rd_kafka_message_t* msg) {
   state->produced = msg->offset + 1;
   if (timestamp > 0) {
     int64_t age = NowMs() - timestamp;
-    state->ageBuckets[LatencyBucket(age < 0 ? 0 : age)]++;
+    if (age < 0) age = 0;
+    state->ageBuckets[LatencyBucket(age)]++;
+    state->ageSumMs += static_cast<uint64_t>(age);
   }
 }
 
@@ -857,6 +859,7 @@ Napi::Value Shard::Stats(const Napi::CallbackInfo& info) {
       o.Set("inFlight", static_cast<double>(state->inFlight));
       o.Set("latencySumMs", static_cast<double>(state->latencySumMs));
       o.Set("latencyMaxMs", static_cast<double>(state->latencyMaxMs));
+      o.Set("ageSumMs", static_cast<double>(state->ageSumMs));
       Napi::Array latency = Napi::Array::New(env, kLatencyBuckets);
       Napi::Array age = Napi::Array::New(env, kLatencyBuckets);
       for (size_t b = 0; b < kLatencyBuckets; b++) {

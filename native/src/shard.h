@@ -73,6 +73,7 @@ struct PartitionState {
   int64_t latencyMaxMs = 0;
   uint64_t latencyBuckets[kLatencyBuckets] = {};  // ack time − record timestamp
   uint64_t ageBuckets[kLatencyBuckets] = {};      // fetch time − record timestamp
+  uint64_t ageSumMs = 0;
   // Offset syncs: the (upstream, downstream) pair of the previous acknowledged record, and of
   // the last one turned into a sync. A sync is taken whenever the mapping is not the previous
   // one shifted by one (so translation between syncs is exact), when MM2 would take one

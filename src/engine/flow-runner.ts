@@ -14,12 +14,16 @@ import { TopicSync, type RemoteTopicState } from './topic-sync.js';
 export interface PartitionStatus extends PartitionStats {
   /** Which shard (worker thread) of this process copies it. */
   readonly shard: number;
+  /** How many times that shard slot has been started: cumulative figures restart from 0 with a new generation. */
+  readonly shardGeneration: number;
   /** Records the source deleted before they were copied, since this process started. */
   readonly lostRecords: number;
 }
 
 export interface ShardStatus {
   readonly index: number;
+  /** Starts of this shard slot so far (1 for the first). Its cumulative client figures restart with each. */
+  readonly generation: number;
   readonly running: boolean;
   /** Share of the last report interval the worker thread spent copying, 0..1. */
   readonly utilisation: number;
@@ -43,6 +47,7 @@ interface ShardSlot {
   partitions: readonly PartitionStats[];
   utilisation: number;
   running: boolean;
+  generation: number;
   clients?: ClientStats | undefined;
 }
 
@@ -89,7 +94,7 @@ export class FlowRunner {
       });
     }
     this.slots = Array.from({ length: flow.settings['tasks.max'] }, (_, index) =>
-      ({ index, handle: undefined, partitions: [], utilisation: 0, running: false }));
+      ({ index, handle: undefined, partitions: [], utilisation: 0, running: false, generation: 0 }));
   }
 
   get name(): string {
@@ -157,6 +162,9 @@ export class FlowRunner {
     }, (message) => this.onShardMessage(slot, message));
     slot.handle = handle;
     slot.running = true;
+    slot.generation++;
+    slot.partitions = [];
+    slot.clients = undefined;
     handle.done.then((result) => {
       slot.running = false;
       this.syncWriter?.add(result.syncs);
@@ -220,7 +228,7 @@ export class FlowRunner {
     for (const slot of this.slots) {
       for (const p of slot.partitions) {
         if (p.status === 'REVOKED') continue;
-        partitions.push({ ...p, shard: slot.index, lostRecords: this.lost.get(`${p.topic}:${p.partition}`) ?? 0 });
+        partitions.push({ ...p, shard: slot.index, shardGeneration: slot.generation, lostRecords: this.lost.get(`${p.topic}:${p.partition}`) ?? 0 });
       }
     }
     partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
@@ -230,7 +238,8 @@ export class FlowRunner {
       target: this.deps.flow.target,
       topics: this.sync.states(),
       partitions,
-      shards: this.slots.map((s) => ({ index: s.index, running: s.running, utilisation: s.utilisation, ...(s.clients && { clients: s.clients }) })),
+      shards: this.slots.map((s) => ({ index: s.index, generation: s.generation, running: s.running, utilisation: s.utilisation,
+        ...(s.clients && { clients: s.clients }) })),
       ...(this.lastRefreshError !== undefined && { lastRefreshError: this.lastRefreshError }),
     };
   }

@@ -135,7 +135,8 @@ const P_BYTES = 1;
 const P_LATENCY_SUM_MS = 2;
 const P_LATENCY = 3;
 const P_AGE = P_LATENCY + BUCKETS;
-const P_SIZE = P_AGE + BUCKETS;
+const P_AGE_SUM_MS = P_AGE + BUCKETS;
+const P_SIZE = P_AGE_SUM_MS + 1;
 
 // Layout of a shard's cumulative librdkafka figures.
 const S_RX = 0;
@@ -193,8 +194,8 @@ export function createMetrics(view: EngineView, options: MetricsOptions): Kmirro
           totals = { labels, figures: new Array<number>(P_SIZE).fill(0), lost: [0] };
           partitionTotals.set(id, totals);
         }
-        const figures = [p.records, p.bytes, p.latencySumMs, ...normaliseBuckets(p.latencyBuckets), ...normaliseBuckets(p.ageBuckets)];
-        origins.advance(`p\u0000${id}\u0000${p.shard}`, figures, totals.figures);
+        const figures = [p.records, p.bytes, p.latencySumMs, ...normaliseBuckets(p.latencyBuckets), ...normaliseBuckets(p.ageBuckets), p.ageSumMs];
+        origins.advance(`p\u0000${id}\u0000${p.shard}\u0000${p.shardGeneration}`, figures, totals.figures);
         origins.advance(`l\u0000${id}`, [p.lostRecords], totals.lost);
 
         if (p.status === 'REVOKED') continue;
@@ -226,7 +227,7 @@ export function createMetrics(view: EngineView, options: MetricsOptions): Kmirro
         family('shardUtilisation').add(labels, shard.utilisation);
         const c = shard.clients;
         if (!c) continue;
-        origins.advance(`s\u0000${id}`, [c.consumerRxBytes, c.producerTxBytes, c.producerTxErrors, c.producerTxRetries], totals.figures);
+        origins.advance(`s\u0000${id}\u0000${shard.generation}`, [c.consumerRxBytes, c.producerTxBytes, c.producerTxErrors, c.producerTxRetries], totals.figures);
         family('consumerQueuedBytes').add(labels, c.consumerQueuedBytes);
         family('producerQueuedMessages').add(labels, c.producerQueuedMessages);
         family('producerQueuedBytes').add(labels, c.producerQueuedBytes);
@@ -241,7 +242,7 @@ export function createMetrics(view: EngineView, options: MetricsOptions): Kmirro
       family('lostRecords').add(labels, lost[0]!);
       histogram('replicationLatency').add(labels, figures.slice(P_LATENCY, P_LATENCY + BUCKETS), seconds(figures[P_LATENCY_SUM_MS]!));
       // The shards report no sum of record ages: the histogram has buckets and a count only.
-      histogram('recordAge').add(labels, figures.slice(P_AGE, P_AGE + BUCKETS), undefined);
+      histogram('recordAge').add(labels, figures.slice(P_AGE, P_AGE + BUCKETS), seconds(figures[P_AGE_SUM_MS]!));
     }
     for (const p of current.values()) {
       if (p.lag !== undefined) family('recordLag').add(p.labels, p.lag);

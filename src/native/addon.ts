@@ -74,6 +74,8 @@ export interface PartitionStats {
    */
   readonly latencyBuckets: readonly number[];
   readonly ageBuckets: readonly number[];
+  /** Sum over fetched records of fetch time − record timestamp (ms). */
+  readonly ageSumMs: number;
   /** Source log end and start as last seen by the fetcher (-1 before the first fetch). */
   readonly highWatermark: number;
   readonly lowWatermark: number;

@@ -50,7 +50,7 @@ function busyView(): FakeView {
       partition({ topic: 'heartbeats', partition: 0, records: 5, bytes: 50, position: 5, highWatermark: 5, lastTimestamp: NOW - 1000,
         latencyBuckets: buckets({ 5: 5 }), ageBuckets: buckets({ 5: 5 }) }),
     ],
-    shards: [{ index: 0, running: true, utilisation: 0.5, clients: clients({
+    shards: [{ index: 0, generation: 1, running: true, utilisation: 0.5, clients: clients({
       consumerQueuedBytes: 4096, consumerRxBytes: 10_000, producerQueuedMessages: 7, producerQueuedBytes: 2048, producerTxBytes: 9000,
       consumerRttMs: 2, producerRttMs: 3, producerTxErrors: 1, producerTxRetries: 2,
     }) }],
@@ -133,7 +133,7 @@ describe('createMetrics', () => {
     view.flows = [flow({
       topics: [{ source: 'orders', remote: 'source.orders', partitions: 1, state: 'REPLICATING', failedAttempts: 0 }],
       partitions: [partition({ topic: 'orders', partition: 0 })],
-      shards: [{ index: 0, running: true, utilisation: 0 }], // no librdkafka statistics yet
+      shards: [{ index: 0, generation: 1, running: true, utilisation: 0 }], // no librdkafka statistics yet
     })];
     const e = await metricsOf(view).scrape();
     expect(e.value('kmirror_lost_records_total')).toBe(0);
@@ -161,7 +161,7 @@ describe('createMetrics', () => {
     view.flows = [{ ...f,
       partitions: f.partitions.map((p) => ({ ...p, records: p.records > 0 ? 30 : 0, bytes: p.bytes > 0 ? 300 : 0, latencySumMs: 60,
         latencyBuckets: buckets({ 5: 30 }), ageBuckets: buckets({ 5: 30 }) })),
-      shards: [{ index: 0, running: true, utilisation: 0.1, clients: clients({ consumerRxBytes: 500, producerTxBytes: 400, producerTxErrors: 0, producerTxRetries: 1 }) }],
+      shards: [{ index: 0, generation: 1, running: true, utilisation: 0.1, clients: clients({ consumerRxBytes: 500, producerTxBytes: 400, producerTxErrors: 0, producerTxRetries: 1 }) }],
     }];
     view.checkpointFlows = [checkpointFlow({ emitted: 2 })];
     scrapes.push(await scrape());
@@ -184,7 +184,7 @@ describe('createMetrics', () => {
     view.flows = [{ ...view.flows[0]!,
       partitions: view.flows[0]!.partitions.map((p) => p.partition === 0 && p.topic === 'orders'
         ? { ...p, shard: 1, records: 5, latencyBuckets: buckets({ 5: 5 }) } : p),
-      shards: [...view.flows[0]!.shards, { index: 1, running: true, utilisation: 0 }] }];
+      shards: [...view.flows[0]!.shards, { index: 1, generation: 1, running: true, utilisation: 0 }] }];
     scrapes.push(await scrape());
     expect(scrapes[3]!.value('kmirror_records_total', p0)).toBe(155);
 
@@ -272,7 +272,7 @@ describe('createMetrics', () => {
   it('shows failing components', async () => {
     const view = busyView();
     view.isReady = false;
-    view.flows = [{ ...view.flows[0]!, lastRefreshError: 'broker down', shards: [{ index: 0, running: false, utilisation: 0 }],
+    view.flows = [{ ...view.flows[0]!, lastRefreshError: 'broker down', shards: [{ index: 0, generation: 1, running: false, utilisation: 0 }],
       topics: [{ source: 'orders', remote: 'source.orders', partitions: 2, state: 'CREATE_FAILED', reason: 'policy', failedAttempts: 2 }] }];
     view.checkpointFlows = [checkpointFlow({ lastError: 'timed out' })];
     view.flows[0]!.partitions[0]!.lostRecords = 17;

@@ -64,7 +64,7 @@ export function partition(p: Partial<PartitionStatus> & { topic: string; partiti
   return {
     remoteTopic: `source.${p.topic}`, status: 'RUNNING', position: 0, committed: 0, produced: 0, failedAt: -1, failure: '',
     lastTargetOffset: -1, lastTimestamp: -1, records: 0, bytes: 0, inFlight: 0, latencySumMs: 0, latencyMaxMs: 0,
-    latencyBuckets: buckets(), ageBuckets: buckets(), highWatermark: -1, lowWatermark: -1, shard: 0, lostRecords: 0,
+    latencyBuckets: buckets(), ageBuckets: buckets(), ageSumMs: 0, highWatermark: -1, lowWatermark: -1, shard: 0, shardGeneration: 1, lostRecords: 0,
     ...p,
   };
 }
@@ -79,6 +79,6 @@ export function clients(c: Partial<ClientStats> = {}): ClientStats {
 export function flow(f: Partial<FakeFlow> = {}): FakeFlow {
   return {
     flow: 'source->target', source: 'source', target: 'target', topics: [], partitions: [],
-    shards: [{ index: 0, running: true, utilisation: 0.25, clients: clients() }], ...f,
+    shards: [{ index: 0, generation: 1, running: true, utilisation: 0.25, clients: clients() }], ...f,
   };
 }

@@ -24,9 +24,11 @@ export function partition(overrides: Partial<PartitionStatus> & Pick<PartitionSt
     latencyMaxMs: 0,
     latencyBuckets: [],
     ageBuckets: [],
+    ageSumMs: 0,
     highWatermark: 150,
     lowWatermark: 0,
     shard: 0,
+    shardGeneration: 1,
     lostRecords: 0,
     ...overrides,
   };
@@ -43,7 +45,7 @@ export function flow(overrides: Partial<FlowStatus> = {}): FlowStatus {
       partition({ topic: 'orders', partition: 1, shard: 1, position: 150 }),
       partition({ topic: 'orders', partition: 2, shard: 1, position: -1, committed: -1, highWatermark: -1, lastTimestamp: -1 }),
     ],
-    shards: [{ index: 0, running: true, utilisation: 0.25 }, { index: 1, running: true, utilisation: 0.5 }],
+    shards: [{ index: 0, generation: 1, running: true, utilisation: 0.25 }, { index: 1, generation: 1, running: true, utilisation: 0.5 }],
     ...overrides,
   };
 }

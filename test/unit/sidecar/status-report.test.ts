@@ -51,7 +51,7 @@ describe('flow state', () => {
   });
 
   it('FAILED when a shard is down or a partition FAILED', () => {
-    expect(stateOf(flow({ partitions: caughtUp, shards: [{ index: 0, running: false, utilisation: 0 }] })))
+    expect(stateOf(flow({ partitions: caughtUp, shards: [{ index: 0, generation: 1, running: false, utilisation: 0 }] })))
       .toEqual(['FAILED', ['shard 0 is not running']]);
   });
 
