@@ -188,6 +188,14 @@ describe('createMetrics', () => {
     scrapes.push(await scrape());
     expect(scrapes[3]!.value('kmirror_records_total', p0)).toBe(155);
 
+    // The shard restarts again and, before the next scrape, copies more than it had shown before:
+    // no figure went down, but its generation tells the restart apart.
+    view.flows = [{ ...view.flows[0]!,
+      partitions: view.flows[0]!.partitions.map((p) => p.partition === 0 && p.topic === 'orders'
+        ? { ...p, shardGeneration: 2, records: 400, latencyBuckets: buckets({ 5: 400 }) } : p) }];
+    scrapes.push(await scrape());
+    expect(scrapes[4]!.value('kmirror_records_total', p0)).toBe(555);
+
     // No counter series (histogram buckets and counts included) ever decreased.
     for (let i = 1; i < scrapes.length; i++) {
       for (const before of scrapes[i - 1]!.samples) {
