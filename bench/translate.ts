@@ -2,51 +2,45 @@
  * Offset translation over HTTP while replication runs: the sidecar's `GET /v1/groups/:group/offsets`
  * under load, JSON and protobuf.
  *
- *   npm run bench:translate -- [--seconds 20] [--connections 10] [--groups 8] [--rate 5000] [--no-token]
+ *   npm run build && npm run bench:translate -- [--seconds 20] [--connections 10] [--groups 8] [--rate 5000] [--no-token]
  *
  * 1. Two fresh local KRaft clusters, `source` and `target` (src/local-kafka); topic `bench`
  *    (8 partitions) gets a preload (1 KiB values, as bench/e2e.ts).
  * 2. Consumer groups `bench-app-<i>` get committed offsets on the source (inside the preload).
- * 3. The real Engine runs in this process on a generated mm2.properties (checkpoints every second),
- *    with the sidecar as `kmirror run` starts it (LifecycleView, metrics, token) on a free port.
- * 4. A producer in a child process writes --rate records/s to `bench` for the rest of the run, so
- *    the engine replicates all along.
- * 5. Waits until the engine translates every partition of every group (view.translate), then
- *    checks one answer of each format by hand.
- * 6. For each format: a warm-up, then autocannon (in a child process, so the load generator does
- *    not share this event loop) for --seconds with --connections, cycling over the groups.
- *    Latency is taken per response with microsecond resolution (autocannon's own histogram counts
- *    whole milliseconds); requests/s is autocannon's. Meanwhile: the engine's copy rate, this
- *    process's CPU and event-loop delay, and CPU used by processes outside the benchmark.
+ * 3. `kmirror run` (its own process, as deployed: `node dist/cli/main.js`, or through tsx with
+ *    --kmirror-entry src) on a generated mm2.properties: checkpoints every second, the sidecar on
+ *    a free port with a bearer token; its URL is read from the log line it writes.
+ * 4. A producer in a child process writes --rate records/s to `bench` from then on, so kmirror
+ *    replicates all along.
+ * 5. Waits until the sidecar translates every partition of every group (the engine's
+ *    EngineView.translate), then checks one answer of each format.
+ * 6. For each format: a warm-up, then autocannon (in a child process) for --seconds with
+ *    --connections, cycling over the groups. Latency is taken per response with microsecond
+ *    resolution (autocannon's own histogram counts whole milliseconds); requests/s is autocannon's.
+ *    Meanwhile: kmirror's copy rate (from /status), its CPU (/proc), and CPU used by processes
+ *    outside the benchmark.
  * 7. Results: a table, and bench/results/translate-<date>.json. The issue's target is
  *    ≥ 20,000 requests/s with p99 < 5 ms.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Instance, Options as AutocannonOptions, Request as AutocannonRequest, Result as AutocannonResult } from 'autocannon';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { pino } from 'pino';
-import { loadFlowPolicies } from '../src/config/flow-policies.js';
-import { parseMirrorConfig } from '../src/config/mirror-config.js';
-import { Engine } from '../src/engine/engine.js';
 import { CODES, Producer, type LibrdKafkaError } from '../src/kafka/rdkafka.js';
 import { startLocalClusters, type LocalClusters } from '../src/local-kafka/cluster.js';
-import { createMetrics } from '../src/metrics/collector.js';
 import { Admin } from '../src/native/addon.js';
 import { packageRoot, workDir } from '../src/paths.js';
-import { configSecrets } from '../src/sidecar/config-secrets.js';
-import { LifecycleView } from '../src/sidecar/lifecycle-view.js';
-import { startSidecar, type Sidecar } from '../src/sidecar/server.js';
 import { createTopic, preload } from './lib/clients.js';
 import { machineInfo } from './lib/machine.js';
 import { mm2Properties } from './lib/mm2-properties.js';
 import { Payload } from './lib/payload.js';
-import { foreignActivity, snapshotMachine, type ForeignActivity } from './lib/proc.js';
+import { foreignActivity, snapshotMachine, TreeMonitor, type ForeignActivity } from './lib/proc.js';
+import { createReplicator, type KmirrorEntry, type ReplicatorProcess } from './lib/replicators.js';
 
 const TOPIC = 'bench';
 const TARGET = { requestsPerSecond: 20_000, p99Ms: 5 } as const;
@@ -208,6 +202,7 @@ interface Options {
   formats: Format[];
   token: boolean;
   translationTimeoutSeconds: number;
+  kmirrorEntry: KmirrorEntry;
 }
 
 function integer(min: number) {
@@ -236,50 +231,101 @@ interface FormatResult {
   readonly latencyMs: LoadResult['latencyMs'];
   readonly autocannon: LoadResult['autocannon'];
   readonly targetMet: boolean;
-  /** What the engine did meanwhile: records copied per second (all partitions), and this process's cores. */
-  readonly replication: { readonly recordsPerSecond: number; readonly produced: number };
-  readonly kmirrorProcess: { readonly cores: number; readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number } };
+  /** What the engine did meanwhile: records copied per second (from /status positions). */
+  readonly replication: { readonly recordsPerSecond: number; readonly producedPerSecond: number };
+  /** CPU of the kmirror process (engine, shards and sidecar) and of the load generator, in cores. */
+  readonly kmirrorCores: number;
   readonly loadGeneratorCores: number;
   readonly interference: ForeignActivity;
 }
 
-/** Sum of the engine's positions: records copied so far (all partitions this process copies). */
-function copied(view: LifecycleView): number {
-  return view.status().flatMap((f) => f.partitions).reduce((sum, p) => sum + Math.max(0, p.position), 0);
+/** The kmirror process's sidecar, as a client sees it. */
+class SidecarClient {
+  constructor(readonly url: string, private readonly headers: Readonly<Record<string, string>>) {}
+
+  async get(path: string, accept = ACCEPT.json): Promise<Response> {
+    return fetch(`${this.url}${path}`, { headers: { ...this.headers, accept } });
+  }
+
+  /** Records copied so far: the sum of the positions in /status. */
+  async copied(): Promise<number> {
+    const status = (await (await this.get('/status')).json()) as { flows: { partitions: { position: number | null }[] }[] };
+    return status.flows.flatMap((f) => f.partitions).reduce((sum, p) => sum + (p.position ?? 0), 0);
+  }
+
+  /** Partitions of `group` translated to the target (0 while the group is unknown). */
+  async translated(group: string): Promise<number> {
+    const res = await this.get(offsetsPath(group));
+    if (res.status === 404) return 0;
+    if (res.status !== 200) throw new Error(`GET ${offsetsPath(group)}: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { translations: { partitions: unknown[] }[] };
+    return body.translations.reduce((n, t) => n + t.partitions.length, 0);
+  }
 }
 
-async function waitForTranslations(view: LifecycleView, groups: readonly string[], partitions: number, timeoutSeconds: number): Promise<void> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let lastReport = 0;
+const offsetsPath = (group: string) => `/v1/groups/${encodeURIComponent(group)}/offsets?source=source&target=target`;
+
+/** The sidecar's URL, from the line `kmirror run` logs once it listens. */
+async function sidecarUrl(proc: ReplicatorProcess, timeoutMs = 120_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const translated = groups.map((g) => view.translate(g, 'source', 'target').reduce((n, t) => n + t.partitions.length, 0));
+    const text = existsSync(proc.logFile) ? readFileSync(proc.logFile, 'utf8') : '';
+    const url = /"url":"(http:\/\/[^"]+)"[^\n]*sidecar listening/.exec(text)?.[1];
+    if (url) return url;
+    if (!proc.running()) throw new Error(`kmirror exited before its sidecar listened:\n${(await proc.tail(20)).join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`kmirror did not log 'sidecar listening' within ${timeoutMs / 1000} s (log: ${proc.logFile})`);
+    await delay(100);
+  }
+}
+
+async function waitForTranslations(client: SidecarClient, proc: ReplicatorProcess, groups: readonly string[], partitions: number,
+  timeoutSeconds: number): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let lastReport = Date.now();
+  for (;;) {
+    const translated = await Promise.all(groups.map((g) => client.translated(g)));
     const complete = translated.filter((n) => n >= partitions).length;
     if (complete === groups.length) return;
+    if (!proc.running()) throw new Error(`kmirror exited:\n${(await proc.tail(20)).join('\n')}`);
     if (Date.now() > deadline) {
-      throw new Error(`after ${timeoutSeconds} s the engine translates ${complete} of ${groups.length} groups completely ` +
-        `(partitions translated per group: ${translated.join(', ')} of ${partitions}). view.translate() answers from the ` +
-        'checkpoint emitter (FlowRunner.translate): it needs offset syncs for the partitions and a checkpoint round ' +
-        '(emit.checkpoints.interval.seconds = 1 here); see the engine log. --translation-timeout-seconds waits longer.');
+      throw new Error(`after ${timeoutSeconds} s kmirror translates ${complete} of ${groups.length} groups completely ` +
+        `(partitions translated per group: ${translated.join(', ')} of ${partitions}). The sidecar answers from the engine's ` +
+        'checkpoint emitter (EngineView.translate → FlowRunner.translate): it needs offset syncs for every partition and a ' +
+        `checkpoint round (emit.checkpoints.interval.seconds = 1 here); see ${proc.logFile}. ` +
+        '--translation-timeout-seconds waits longer.');
     }
     if (Date.now() - lastReport > 10_000) {
       lastReport = Date.now();
-      log(`waiting for translations: ${complete} of ${groups.length} groups complete (${copied(view).toLocaleString('en')} records copied)`);
+      log(`waiting for translations: ${complete} of ${groups.length} groups complete ` +
+        `(${(await client.copied()).toLocaleString('en')} records copied)`);
     }
     await delay(250);
   }
 }
 
-/** One answer of each kind, checked by hand before the load: the benchmark measures correct answers. */
-async function checkAnswers(url: string, headers: Record<string, string>, group: string, view: LifecycleView): Promise<void> {
-  const json = await fetch(`${url}/v1/groups/${group}/offsets?source=source&target=target`, { headers: { ...headers, accept: ACCEPT.json } });
-  if (json.status !== 200) throw new Error(`GET offsets of ${group}: ${json.status} ${await json.text()}`);
-  const body = (await json.json()) as { translations: { partitions: unknown[] }[] };
-  const expected = view.translate(group, 'source', 'target')[0]!.partitions.length;
-  if (body.translations[0]?.partitions.length !== expected) throw new Error(`GET offsets of ${group}: unexpected answer ${JSON.stringify(body)}`);
-  const proto = await fetch(`${url}/v1/groups/${group}/offsets?source=source&target=target`, { headers: { ...headers, accept: ACCEPT.protobuf } });
-  if (proto.status !== 200 || proto.headers.get('content-type') !== 'application/x-protobuf') {
-    throw new Error(`GET offsets of ${group} as protobuf: ${proto.status} ${proto.headers.get('content-type')}`);
+/** One answer of each format, checked by hand before the load: the benchmark measures correct answers. */
+async function checkAnswers(client: SidecarClient, group: string, partitions: number): Promise<void> {
+  const json = await client.get(offsetsPath(group));
+  const body = (await json.json()) as { group?: string; translations?: { source: string; target: string; partitions: unknown[] }[] };
+  const [t] = body.translations ?? [];
+  if (json.status !== 200 || body.group !== group || t?.source !== 'source' || t.target !== 'target' || t.partitions.length !== partitions) {
+    throw new Error(`GET ${offsetsPath(group)}: unexpected answer ${json.status} ${JSON.stringify(body)}`);
   }
+  const proto = await client.get(offsetsPath(group), ACCEPT.protobuf);
+  const bytes = Buffer.from(await proto.arrayBuffer());
+  if (proto.status !== 200 || proto.headers.get('content-type') !== ACCEPT.protobuf || !bytes.includes(Buffer.from(group))) {
+    throw new Error(`GET ${offsetsPath(group)} as protobuf: ${proto.status} ${proto.headers.get('content-type')}`);
+  }
+}
+
+/** Warns when dist/ is older than src/: the figures would be those of an older build. */
+function staleBuild(): string | undefined {
+  const main = join(packageRoot, 'dist', 'cli', 'main.js');
+  if (!existsSync(main)) return undefined;
+  const built = statSync(main).mtimeMs;
+  const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((max, e) =>
+    Math.max(max, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+  return newest(join(packageRoot, 'src')) > built ? 'dist/ is older than src/: run `npm run build` for figures of the current code' : undefined;
 }
 
 async function main(options: Options, command: string): Promise<void> {
@@ -289,12 +335,16 @@ async function main(options: Options, command: string): Promise<void> {
   mkdirSync(runDir, { recursive: true });
   const machine = machineInfo();
   log(`machine: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memTotalGiB} GiB, node ${machine.node}`);
+  const replicator = createReplicator('kmirror', { mm2HeapMb: 0, kmirrorEntry: options.kmirrorEntry });
+  const kmirror = await replicator.describe(); // fails early when dist/ is missing
+  if (options.kmirrorEntry === 'dist') {
+    const stale = staleBuild();
+    if (stale) log(`warning: ${stale}`);
+  }
 
   let clusters: LocalClusters | undefined;
-  let engine: Engine | undefined;
-  let sidecar: Sidecar | undefined;
+  let proc: ReplicatorProcess | undefined;
   let producerChild: ChildProcess | undefined;
-  let closeMetrics: (() => void) | undefined;
   try {
     clusters = await startLocalClusters({ clusters: ['source', 'target'], log });
     const source = clusters.get('source').bootstrapServers;
@@ -311,10 +361,17 @@ async function main(options: Options, command: string): Promise<void> {
     try {
       for (const [i, group] of groups.entries()) {
         const offset = Math.floor((perPartition * (i + 1)) / (groups.length + 1));
-        const results = await admin.alterConsumerGroupOffsets(group,
-          Array.from({ length: options.partitions }, (_, partition) => ({ topic: TOPIC, partition, offset })), 30_000);
-        const failed = results.find((r) => r.error);
-        if (failed) throw new Error(`committing offsets of ${group}: ${failed.error!.name}: ${failed.error!.message}`);
+        const offsets = Array.from({ length: options.partitions }, (_, partition) => ({ topic: TOPIC, partition, offset }));
+        // A fresh cluster creates __consumer_offsets on the first group request: its coordinator needs a moment.
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const failed = (await admin.alterConsumerGroupOffsets(group, offsets, 30_000)).find((r) => r.error);
+          if (!failed) break;
+          if (!/COORDINATOR/.test(failed.error!.name) || Date.now() > deadline) {
+            throw new Error(`committing offsets of ${group}: ${failed.error!.name}: ${failed.error!.message}`);
+          }
+          await delay(250);
+        }
       }
     } finally {
       admin.close();
@@ -328,58 +385,44 @@ async function main(options: Options, command: string): Promise<void> {
       '# checkpoints (and so translations) every second; groups looked for often',
       'emit.checkpoints.interval.seconds = 1',
       'refresh.groups.interval.seconds = 5',
-      '# the sidecar on a free port',
+      '# the sidecar on a free port (logged)',
       'kmirror.sidecar.port = 0',
       ...(token !== undefined ? [`kmirror.sidecar.token = ${token}`] : []),
       '',
     ].join('\n'));
-    const config = parseMirrorConfig(readFileSync(file, 'utf8'), { file });
-    const { policies, issues } = await loadFlowPolicies(config);
-    if (issues.length > 0) throw new Error(issues.map((i) => i.message).join('; '));
 
-    // As `kmirror run` does: sidecar first (LifecycleView), then the engine.
-    const logFile = join(runDir, 'kmirror.log');
-    const kmirrorLog = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: false }));
-    const view = new LifecycleView();
-    const metrics = createMetrics(view, { partitionLabels: config.process['kmirror.metrics.partition.labels'] });
-    closeMetrics = () => metrics.close();
-    sidecar = await startSidecar({
-      view, metrics, log: kmirrorLog, host: config.process['kmirror.sidecar.host'], port: config.process['kmirror.sidecar.port'],
-      ...(token !== undefined && { token }), secrets: configSecrets(config),
-    });
-    log(`sidecar on ${sidecar.url}${token !== undefined ? ' (bearer token)' : ''}; kmirror log: ${relative(packageRoot, logFile)}`);
-    engine = await Engine.start(config, policies, { log: kmirrorLog });
-    view.attach(engine);
+    proc = await replicator.start(file, runDir);
+    const monitor = new TreeMonitor(proc.pid);
+    const url = await sidecarUrl(proc);
+    const headers: Record<string, string> = token !== undefined ? { authorization: `Bearer ${token}` } : {};
+    const client = new SidecarClient(url, headers);
+    log(`kmirror (${kmirror.command as string}) serves ${url}${token !== undefined ? ' (bearer token)' : ''}; log: ${relative(packageRoot, proc.logFile)}`);
 
     producerChild = forkChild();
     const producerStarted = nextMessage(producerChild, 'produced');
     producerChild.send({ kind: 'produce', bootstrap: source, topic: TOPIC, partitions: options.partitions,
       recordsPerSecond: options.rate, valueBytes: options.valueBytes } satisfies ProduceJob);
     await producerStarted;
-    log(`producing ${options.rate.toLocaleString('en')} records/s to ${TOPIC} while the benchmark runs`);
+    log(`producing ${options.rate.toLocaleString('en')} records/s to ${TOPIC} from now on`);
 
-    await waitForTranslations(view, groups, options.partitions, options.translationTimeoutSeconds);
-    log(`every group translated (${copied(view).toLocaleString('en')} records copied so far)`);
-    const headers: Record<string, string> = token !== undefined ? { authorization: `Bearer ${token}` } : {};
-    for (const group of groups) await checkAnswers(sidecar.url, headers, group, view);
+    await waitForTranslations(client, proc, groups, options.partitions, options.translationTimeoutSeconds);
+    log(`every group translated (${(await client.copied()).toLocaleString('en')} records copied so far)`);
+    for (const group of groups) await checkAnswers(client, group, options.partitions);
 
-    const paths = groups.map((g) => `/v1/groups/${g}/offsets?source=source&target=target`);
     const results: FormatResult[] = [];
     for (const format of options.formats) {
-      const job: LoadJob = { kind: 'load', url: sidecar.url, paths, headers: { ...headers, accept: ACCEPT[format] },
+      const job: LoadJob = { kind: 'load', url, paths: groups.map(offsetsPath), headers: { ...headers, accept: ACCEPT[format] },
         connections: options.connections, seconds: options.seconds };
       if (options.warmupSeconds > 0) await loadOnce({ ...job, seconds: options.warmupSeconds });
-      const loop = monitorEventLoopDelay({ resolution: 1 });
-      loop.enable();
-      const cpu0 = process.cpuUsage();
-      const copied0 = copied(view);
+      const copied0 = await client.copied();
+      const cpu0 = monitor.sample().cpuSeconds;
       const machine0 = snapshotMachine();
       const t0 = performance.now();
       const load = await loadOnce(job);
       const wall = (performance.now() - t0) / 1000;
       const interference = foreignActivity(machine0, snapshotMachine());
-      const cpu = process.cpuUsage(cpu0);
-      loop.disable();
+      const kmirrorCores = round((monitor.sample().cpuSeconds - cpu0) / wall, 2);
+      const copiedPerSecond = Math.round(((await client.copied()) - copied0) / wall);
       const requestsPerSecond = Math.round(load.autocannon.requests.total / load.autocannon.duration);
       const result: FormatResult = {
         format,
@@ -388,23 +431,21 @@ async function main(options: Options, command: string): Promise<void> {
         autocannon: load.autocannon,
         targetMet: requestsPerSecond >= TARGET.requestsPerSecond && load.latencyMs.p99 < TARGET.p99Ms &&
           load.autocannon.non2xx === 0 && load.autocannon.errors === 0,
-        replication: { recordsPerSecond: Math.round((copied(view) - copied0) / wall), produced: options.rate },
-        kmirrorProcess: {
-          cores: round((cpu.user + cpu.system) / 1e6 / wall, 2),
-          eventLoopDelayMs: { p50: round(loop.percentile(50) / 1e6, 2), p99: round(loop.percentile(99) / 1e6, 2), max: round(loop.max / 1e6, 2) },
-        },
+        replication: { recordsPerSecond: copiedPerSecond, producedPerSecond: options.rate },
+        kmirrorCores,
         loadGeneratorCores: round(load.cpuSeconds / wall, 2),
         interference,
       };
       results.push(result);
       log(`${format}: ${requestsPerSecond.toLocaleString('en')} requests/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
         `max ${result.latencyMs.max} ms, non-2xx ${load.autocannon.non2xx}, errors ${load.autocannon.errors}; ` +
-        `replication ${result.replication.recordsPerSecond.toLocaleString('en')} records/s; kmirror ${result.kmirrorProcess.cores} cores, ` +
-        `load generator ${result.loadGeneratorCores} cores; foreign ${interference.cores} cores`);
+        `replication ${copiedPerSecond.toLocaleString('en')} records/s; kmirror ${kmirrorCores} cores, ` +
+        `load generator ${result.loadGeneratorCores} cores; other processes ${interference.cores} cores`);
     }
 
     producerChild.send({ kind: 'stop' });
     const produced = (await nextMessage(producerChild, 'produced')) as { produced: number; failed: number };
+    const stop = await proc.stop();
 
     printTable(results);
     const resultsDir = join(packageRoot, 'bench', 'results');
@@ -417,18 +458,18 @@ async function main(options: Options, command: string): Promise<void> {
       target: TARGET,
       options,
       machine,
+      kmirror,
       setup: {
         preload: loaded, groups: groups.length, partitions: options.partitions, tasks: options.tasks,
-        produced, token: token !== undefined, files: { dir: relative(packageRoot, runDir), clusters: relative(packageRoot, clusters.runDir) },
+        produced, token: token !== undefined, stop,
+        files: { dir: relative(packageRoot, runDir), clusters: relative(packageRoot, clusters.runDir) },
       },
       results,
     }, null, 2) + '\n');
     log(`results: ${relative(packageRoot, out)}`);
   } finally {
     if (producerChild && producerChild.exitCode === null) producerChild.kill();
-    await engine?.stop().catch((err: unknown) => log(`engine stop: ${(err as Error).message}`));
-    await sidecar?.close();
-    closeMetrics?.();
+    if (proc?.running()) await proc.stop();
     await clusters?.stop();
   }
 }
@@ -437,7 +478,7 @@ function printTable(results: readonly FormatResult[]): void {
   const rows = [
     ['format', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'non-2xx', 'replicated rec/s', 'kmirror cores', 'foreign cores', 'target'],
     ...results.map((r) => [r.format, r.requestsPerSecond.toLocaleString('en'), r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99,
-      r.latencyMs.p999, r.latencyMs.max, r.autocannon.non2xx, r.replication.recordsPerSecond.toLocaleString('en'), r.kmirrorProcess.cores,
+      r.latencyMs.p999, r.latencyMs.max, r.autocannon.non2xx, r.replication.recordsPerSecond.toLocaleString('en'), r.kmirrorCores,
       r.interference.cores, r.targetMet ? 'met' : 'missed'].map(String)),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -468,6 +509,8 @@ if (process.argv.includes('--child')) {
     .addOption(new Option('--value-bytes <n>', 'value size').argParser(integer(1)).default(1024))
     .addOption(new Option('--formats <list>', 'json, protobuf').argParser(parseFormats).default(['json', 'protobuf'] as Format[]))
     .addOption(new Option('--no-token', 'no kmirror.sidecar.token (no bearer check per request)'))
+    .addOption(new Option('--kmirror-entry <entry>', 'dist: node dist/cli/main.js (npm run build first); src: through tsx')
+      .choices(['dist', 'src']).default('dist'))
     .addOption(new Option('--translation-timeout-seconds <n>', 'how long to wait for the engine to translate every group')
       .argParser(integer(1)).default(180))
     .parse();

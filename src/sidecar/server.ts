@@ -74,7 +74,9 @@ export function buildSidecar(options: SidecarOptions): FastifyInstance {
   app.addHook('onRequest', accessHook(options.token));
   const scrub = secretScrubber([...(options.token !== undefined ? [options.token] : []), ...(options.secrets ?? [])]);
   if (scrub) {
-    app.addHook('onSend', async (_request, _reply, payload) => (typeof payload === 'string' ? scrub(payload) : payload));
+    app.addHook('onSend', (_request, _reply, payload, done) => {
+      done(null, typeof payload === 'string' ? scrub(payload) : payload);
+    });
   }
   app.setErrorHandler(errorHandler(log));
   app.setNotFoundHandler(notFoundHandler);

@@ -2,6 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import protobuf from 'protobufjs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../../../src/log.js';
+import { tokenMatcher } from '../../../src/sidecar/auth.js';
 import { buildSidecar, type SidecarOptions } from '../../../src/sidecar/server.js';
 import { PROTO_FILE, TranslationCodec } from '../../../src/sidecar/translation-codec.js';
 import { FakeView, flow, partition, TRANSLATION } from './fake-view.js';
@@ -418,5 +419,15 @@ describe('secrets never appear in an answer', () => {
     const status = await app.inject({ url: '/status', headers: auth });
     expect(status.body).toContain('rejected token [redacted]');
     expect(status.body).toContain('for password [redacted]');
+  });
+});
+
+describe('tokenMatcher', () => {
+  it('accepts the token only: not a prefix, an extension, another case or another length', () => {
+    const matches = tokenMatcher(TOKEN);
+    expect(matches(TOKEN)).toBe(true);
+    for (const guess of ['', TOKEN.slice(0, -1), `${TOKEN}x`, TOKEN.toUpperCase(), `${TOKEN.slice(0, -1)}!`, 'x'.repeat(TOKEN.length)]) {
+      expect(matches(guess), guess).toBe(false);
+    }
   });
 });
