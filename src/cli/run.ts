@@ -1,12 +1,10 @@
 import { loadFlowPolicies } from '../config/flow-policies.js';
-import { formatIssue, loadMirrorConfig, type MirrorConfig } from '../config/mirror-config.js';
+import { formatIssue, loadMirrorConfig } from '../config/mirror-config.js';
 import { Engine } from '../engine/engine.js';
 import { ErrorCodes, KmirrorError } from '../errors.js';
-import { createLogger, type Logger } from '../log.js';
-import { createMetrics, type KmirrorMetrics } from '../metrics/collector.js';
-import { configSecrets } from '../sidecar/config-secrets.js';
+import { createLogger } from '../log.js';
 import { LifecycleView } from '../sidecar/lifecycle-view.js';
-import { startSidecar, type Sidecar } from '../sidecar/server.js';
+import { startProcessSidecar } from '../sidecar/process-sidecar.js';
 
 /**
  * `kmirror run FILE`: replicates until SIGINT/SIGTERM, then stops cleanly (positions stored).
@@ -37,7 +35,7 @@ export async function runCommand(file: string, options: { logLevel?: string }): 
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   const view = new LifecycleView();
-  const served = await startSidecarIfEnabled(config, view, log);
+  const sidecar = await startProcessSidecar(config, view, log);
   try {
     const engine = await Engine.start(config, policies, { log });
     view.attach(engine);
@@ -45,34 +43,6 @@ export async function runCommand(file: string, options: { logLevel?: string }): 
     view.stopping();
     await engine.stop();
   } finally {
-    await served?.sidecar.close();
-    served?.metrics.close();
-  }
-}
-
-/** The sidecar as kmirror.sidecar.* says, with the Prometheus metrics on /metrics; undefined when disabled. */
-async function startSidecarIfEnabled(config: MirrorConfig, view: LifecycleView, log: Logger):
-  Promise<{ sidecar: Sidecar; metrics: KmirrorMetrics } | undefined> {
-  const settings = config.process;
-  if (!settings['kmirror.sidecar.enabled']) {
-    log.info('sidecar disabled (kmirror.sidecar.enabled = false): no health, metrics or offset translation over HTTP');
-    return undefined;
-  }
-  const metrics = createMetrics(view, { partitionLabels: settings['kmirror.metrics.partition.labels'] });
-  const token = settings['kmirror.sidecar.token'];
-  try {
-    const sidecar = await startSidecar({
-      view, metrics, log,
-      host: settings['kmirror.sidecar.host'],
-      port: settings['kmirror.sidecar.port'],
-      ...(token !== undefined && { token }),
-      secrets: configSecrets(config),
-    });
-    log.info({ url: sidecar.url, token: token !== undefined ? 'required' : 'none (pause/resume refused)' },
-      `sidecar listening on ${sidecar.url}`);
-    return { sidecar, metrics };
-  } catch (err) {
-    metrics.close();
-    throw err;
+    await sidecar?.close();
   }
 }
