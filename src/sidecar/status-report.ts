@@ -13,7 +13,6 @@ import type {
 } from '../engine/view.js';
 
 export type PartitionState = 'RUNNING' | 'PAUSED' | 'WAITING' | 'FAILED';
-export const PARTITION_STATES: readonly PartitionState[] = ['RUNNING', 'PAUSED', 'WAITING', 'FAILED'];
 
 /**
  * A flow's state in Connect's words (what `/connectors/<name>/status` says for MM2): FAILED when a
