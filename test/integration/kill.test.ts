@@ -96,7 +96,9 @@ describe('delivery: at least once, nothing lost', () => {
     const b = spawnKmirror(config);
     const assigned = (p: { output: string[] }) => p.output.join('').split('\n')
       .some((line) => line.includes('"msg":"partitions assigned"') && !line.includes('"partitions":0'));
-    await waitFor('both processes own partitions', () => assigned(a) && assigned(b), 90_000, 250);
+    await waitFor('both processes own partitions', () => assigned(a) && assigned(b), 90_000, 250).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\nfirst process:\n${a.output.join('').slice(-2000)}\nsecond process:\n${b.output.join('').slice(-2000)}`);
+    });
 
     preload(topic, 40_000);
     await waitFor('some records copied', async () => (await totalRecords(bootstrap('target'), `source.${topic}`, PARTITIONS).catch(() => 0)) > 0, 60_000, 50);
