@@ -33,6 +33,7 @@ export interface CheckpointFlow {
 }
 
 const READ_DEADLINE_MS = 60_000;
+const GROUP_READS_IN_PARALLEL = 8;
 
 /**
  * MM2's MirrorCheckpointConnector for one flow A->B, with exact translation.
@@ -130,14 +131,20 @@ export class CheckpointEmitter {
     const records: { key: Buffer; value: Buffer }[] = [];
     const emitting: [string, string, Emitted][] = [];
     const lowest = new Map<string, number>(); // "topic\0partition" → lowest committed offset over groups
+    // Group offsets are read GROUP_READS_IN_PARALLEL at a time: one request per group, as MM2.
+    const offsetsOf = new Map<string, Awaited<ReturnType<NativeAdmin['listConsumerGroupOffsets']>>>();
+    for (let i = 0; i < this.groups.length; i += GROUP_READS_IN_PARALLEL) {
+      await Promise.all(this.groups.slice(i, i + GROUP_READS_IN_PARALLEL).map(async (group) => {
+        try {
+          offsetsOf.set(group, await sourceAdmin.listConsumerGroupOffsets(group, null, timeout));
+        } catch (err) {
+          log.debug({ flow: flow.name, group, err: (err as Error).message }, 'cannot read group offsets');
+        }
+      }));
+    }
     for (const group of this.groups) {
-      let offsets;
-      try {
-        offsets = await sourceAdmin.listConsumerGroupOffsets(group, null, timeout);
-      } catch (err) {
-        log.debug({ flow: flow.name, group, err: (err as Error).message }, 'cannot read group offsets');
-        continue;
-      }
+      const offsets = offsetsOf.get(group);
+      if (!offsets) continue;
       const partitions: GroupPartitionCheckpoint[] = [];
       for (const o of offsets) {
         const remoteTopic = routes.get(o.topic);
