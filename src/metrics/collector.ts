@@ -26,6 +26,8 @@ import {
 export interface MetricsOptions {
   /** false: drop the `partition` label (sum counts, max times per topic), for clusters with thousands of partitions. */
   readonly partitionLabels: boolean;
+  /** The clock ages and time lags are measured with (epoch ms); default Date.now. */
+  readonly now?: () => number;
 }
 
 export interface KmirrorMetrics {
@@ -174,7 +176,7 @@ export function createMetrics(view: EngineView, options: MetricsOptions): Kmirro
 
   /** Reads the view once and computes every kmirror series. */
   function take(): Map<MetricKey, Family | HistogramFamily> {
-    const now = Date.now();
+    const now = (options.now ?? Date.now)();
     const families = new Map<MetricKey, Family | HistogramFamily>();
     for (const [key, def] of Object.entries(METRICS) as [MetricKey, MetricDefinition][]) {
       families.set(key, def.type === 'histogram' ? new HistogramFamily(fold) : new Family(def, fold));

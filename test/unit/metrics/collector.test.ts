@@ -12,7 +12,7 @@ afterEach(() => {
 });
 
 function metricsOf(view: FakeView, partitionLabels = true): { scrape(): Promise<Exposition>; metrics: KmirrorMetrics } {
-  const metrics = createMetrics(view, { partitionLabels });
+  const metrics = createMetrics(view, { partitionLabels, now: () => NOW });
   opened.push(metrics);
   return { metrics, scrape: async () => parseExposition(await metrics.text()) };
 }
