@@ -216,6 +216,9 @@ export class FlowRunner {
       case 'commit-failed':
         log.warn(fields, event.message);
         break;
+      case 'partition-paused':
+        log.info(fields, `partition PAUSED: ${event.message}`);
+        break;
       case 'assigned':
       case 'revoked':
         log.info({ flow: this.name, shard, partitions: event.count }, `partitions ${event.kind}${event.message ? ` (${event.message})` : ''}`);
