@@ -9,6 +9,7 @@ import { isRecordFormatError } from '../mirror-client/record-format-error.js';
 import { Admin, readRecords, type NativeAdmin, type RdkafkaSettings, type ReadRecord } from '../native/addon.js';
 import { GroupFilter, type ReplicationPolicy } from '../policy/index.js';
 import { OffsetSyncStore } from './offset-sync-store.js';
+import { ensureInternalTopic } from './internal-topics.js';
 import type { OffsetSyncsLocation } from './offset-sync-writer.js';
 import type { CheckpointFlowStatus, GroupCheckpointStatus, GroupPartitionCheckpoint, GroupSyncState, GroupTranslation } from './view.js';
 
@@ -281,14 +282,8 @@ export class CheckpointEmitter {
   }
 
   private async ensureCheckpointsTopic(): Promise<void> {
-    const [result] = await this.targetAdmin.createTopics([{
-      name: this.checkpointsTopic, partitions: 1,
-      replicationFactor: this.settings['checkpoints.topic.replication.factor'],
-      configs: { 'cleanup.policy': 'compact' },
-    }], this.settings['admin.timeout.ms']);
-    if (result?.error && result.error.name !== 'TOPIC_ALREADY_EXISTS') {
-      throw new Error(`the target refused to create ${this.checkpointsTopic}: ${result.error.name} (${result.error.message})`);
-    }
+    await ensureInternalTopic(this.targetAdmin, this.checkpointsTopic, this.settings['checkpoints.topic.replication.factor'],
+      this.settings['admin.timeout.ms'], 'target');
     this.checkpointsTopicReady = true;
   }
 

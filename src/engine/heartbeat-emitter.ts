@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { Heartbeat } from '../mirror-client/heartbeat.js';
 import { Admin, type NativeAdmin } from '../native/addon.js';
 import type { ReplicationPolicy } from '../policy/index.js';
+import { ensureInternalTopic } from './internal-topics.js';
 
 /**
  * MM2's MirrorHeartbeatConnector for one pair `A->B` (enabled or not, as MM2): every
@@ -68,14 +69,8 @@ export class HeartbeatEmitter {
 
   private async ensureTopic(): Promise<void> {
     const { flow } = this.deps;
-    const [result] = await this.targetAdmin.createTopics([{
-      name: this.topic, partitions: 1,
-      replicationFactor: flow.settings['heartbeats.topic.replication.factor'],
-      configs: { 'cleanup.policy': 'compact' },
-    }], flow.settings['admin.timeout.ms']);
-    if (result?.error && result.error.name !== 'TOPIC_ALREADY_EXISTS') {
-      throw new Error(`the target refused to create ${this.topic}: ${result.error.name} (${result.error.message})`);
-    }
+    await ensureInternalTopic(this.targetAdmin, this.topic, flow.settings['heartbeats.topic.replication.factor'],
+      flow.settings['admin.timeout.ms'], 'target');
     this.topicReady = true;
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { OffsetSync } from '../mirror-client/offset-sync.js';
 import { Admin, type NativeAdmin, type PartitionSyncs, type RdkafkaSettings } from '../native/addon.js';
 import type { ReplicationPolicy } from '../policy/index.js';
+import { ensureInternalTopic } from './internal-topics.js';
 
 /** Syncs waiting for the offset-syncs topic beyond this are dropped, oldest first, with an error log. */
 const MAX_PENDING = 200_000;
@@ -95,14 +96,8 @@ export class OffsetSyncWriter {
 
   private async ensureTopic(): Promise<void> {
     const { flow, location } = this.deps;
-    const [result] = await this.admin.createTopics([{
-      name: location.topic, partitions: 1,
-      replicationFactor: flow.settings['offset-syncs.topic.replication.factor'],
-      configs: { 'cleanup.policy': 'compact' },
-    }], flow.settings['admin.timeout.ms']);
-    if (result?.error && result.error.name !== 'TOPIC_ALREADY_EXISTS') {
-      throw new Error(`the ${location.cluster} cluster refused to create ${location.topic}: ${result.error.name} (${result.error.message})`);
-    }
+    await ensureInternalTopic(this.admin, location.topic, flow.settings['offset-syncs.topic.replication.factor'],
+      flow.settings['admin.timeout.ms'], location.cluster);
     this.topicReady = true;
   }
 
