@@ -6,6 +6,7 @@ import type { ClientStats } from './protocol.js';
 
 interface BrokerStats {
   readonly nodeid?: number;
+  readonly state?: string;
   readonly rtt?: { readonly avg?: number; readonly cnt?: number };
   readonly txerrs?: number;
   readonly txretries?: number;
@@ -44,6 +45,10 @@ function rttMs(stats: RdkafkaStats | undefined): number {
   return count === 0 ? 0 : sum / count / 1000; // librdkafka reports µs
 }
 
+function brokersUp(stats: RdkafkaStats | undefined): number {
+  return Object.values(stats?.brokers ?? {}).filter((b) => (b.nodeid ?? -1) >= 0 && b.state === 'UP').length;
+}
+
 function brokerSum(stats: RdkafkaStats | undefined, field: 'txerrs' | 'txretries'): number {
   let sum = 0;
   for (const broker of Object.values(stats?.brokers ?? {})) sum += broker[field] ?? 0;
@@ -68,5 +73,7 @@ export function clientStats(consumerJson: string, producerJson: string): ClientS
     producerRttMs: rttMs(producer),
     producerTxErrors: brokerSum(producer, 'txerrs'),
     producerTxRetries: brokerSum(producer, 'txretries'),
+    consumerBrokersUp: brokersUp(consumer),
+    producerBrokersUp: brokersUp(producer),
   };
 }

@@ -55,7 +55,11 @@ export class Engine implements EngineView {
     const reasons: string[] = [];
     for (const flow of this.status()) {
       if (flow.lastRefreshError) reasons.push(`${flow.flow}: topic refresh failed: ${flow.lastRefreshError}`);
-      for (const shard of flow.shards) if (!shard.running) reasons.push(`${flow.flow}: shard ${shard.index} is not running`);
+      for (const shard of flow.shards) {
+        if (!shard.running) reasons.push(`${flow.flow}: shard ${shard.index} is not running`);
+        else if (shard.clients?.consumerBrokersUp === 0) reasons.push(`${flow.flow}: shard ${shard.index} has no connection to ${flow.source}`);
+        else if (shard.clients?.producerBrokersUp === 0) reasons.push(`${flow.flow}: shard ${shard.index} has no connection to ${flow.target}`);
+      }
       const waiting = flow.partitions.filter((p) => p.status === 'WAITING');
       if (waiting.length > 0) reasons.push(`${flow.flow}: ${waiting.length} partition(s) WAITING (${waiting[0]!.failure})`);
     }

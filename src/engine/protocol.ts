@@ -32,6 +32,9 @@ export interface ClientStats {
   /** Request errors and retries of the producer since start. */
   readonly producerTxErrors: number;
   readonly producerTxRetries: number;
+  /** Brokers each client has a live connection to (state UP): 0 means it cannot reach its cluster. */
+  readonly consumerBrokersUp: number;
+  readonly producerBrokersUp: number;
 }
 
 /** main → worker */

@@ -72,7 +72,7 @@ export function partition(p: Partial<PartitionStatus> & { topic: string; partiti
 export function clients(c: Partial<ClientStats> = {}): ClientStats {
   return {
     consumerQueuedBytes: 0, consumerRxBytes: 0, producerQueuedMessages: 0, producerQueuedBytes: 0, producerTxBytes: 0,
-    consumerRttMs: 0, producerRttMs: 0, producerTxErrors: 0, producerTxRetries: 0, ...c,
+    consumerRttMs: 0, producerRttMs: 0, producerTxErrors: 0, producerTxRetries: 0, consumerBrokersUp: 1, producerBrokersUp: 1, ...c,
   };
 }
 
