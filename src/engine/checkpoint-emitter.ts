@@ -61,6 +61,7 @@ export class CheckpointEmitter {
   private readonly emitted = new Map<string, Map<string, Emitted>>(); // group → "remoteTopic\0partition"
   private readonly syncStates = new Map<string, SyncState>();
   private readonly groupStatus = new Map<string, GroupCheckpointStatus>();
+  private readonly translations = new Map<string, GroupTranslation>();
   private syncsNext = -1;
   private seeded = false;
   private checkpointsTopicReady = false;
@@ -185,6 +186,7 @@ export class CheckpointEmitter {
       });
     }
     for (const group of this.groupStatus.keys()) if (!this.groups.includes(group)) this.groupStatus.delete(group);
+    this.updateTranslations();
 
     if (records.length > 0 && this.settings['emit.checkpoints.enabled']) {
       if (!this.checkpointsTopicReady) await this.ensureCheckpointsTopic();
@@ -340,18 +342,33 @@ export class CheckpointEmitter {
     };
   }
 
-  /** The group's current exact translation, from memory; undefined when the group is not known here. */
+  /**
+   * The group's current exact translation, from memory; undefined when the group is not known
+   * here. The same (frozen) object is returned until a round changes it, so callers may cache
+   * what they make of it by identity (the sidecar does).
+   */
   translate(group: string): GroupTranslation | undefined {
-    const status = this.groupStatus.get(group);
-    if (!status) return undefined;
+    return this.translations.get(group);
+  }
+
+  /** Refreshes `translations` from the group statuses, keeping the objects whose content did not change. */
+  private updateTranslations(): void {
     const { flow } = this.deps;
-    return {
-      group, source: flow.source, target: flow.target,
-      partitions: status.partitions.filter((p) => p.downstreamOffset >= 0).map((p) => ({
+    for (const group of this.translations.keys()) if (!this.groupStatus.has(group)) this.translations.delete(group);
+    for (const [group, status] of this.groupStatus) {
+      const partitions = status.partitions.filter((p) => p.downstreamOffset >= 0).map((p) => Object.freeze({
         topic: p.remoteTopic, partition: p.partition, offset: p.downstreamOffset,
         upstreamTopic: p.topic, upstreamOffset: p.upstreamOffset, metadata: p.metadata,
-      })),
-    };
+      }));
+      const previous = this.translations.get(group);
+      const same = previous !== undefined && previous.partitions.length === partitions.length &&
+        previous.partitions.every((q, i) => {
+          const p = partitions[i]!;
+          return q.topic === p.topic && q.partition === p.partition && q.offset === p.offset && q.upstreamOffset === p.upstreamOffset &&
+            q.metadata === p.metadata;
+        });
+      if (!same) this.translations.set(group, Object.freeze({ group, source: flow.source, target: flow.target, partitions: Object.freeze(partitions) }));
+    }
   }
 
   async stop(): Promise<void> {

@@ -13,6 +13,7 @@
  * It reads the engine only through EngineView (src/engine/view.ts), from memory. buildSidecar()
  * gives the fastify instance without listening (tests use inject()); startSidecar() listens.
  */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { EngineView } from '../engine/view.js';
 import { ErrorCodes, KmirrorError } from '../errors.js';
@@ -24,7 +25,8 @@ import { metricsRoutes, type MetricsSource } from './routes/metrics.js';
 import { offsetsRoutes } from './routes/offsets.js';
 import { partitionRoutes } from './routes/partitions.js';
 import { statusRoutes } from './routes/status.js';
-import { TranslationCodec } from './translation-codec.js';
+import { TranslationCache } from './translation-cache.js';
+import { TranslationCodec, wantsProtobuf } from './translation-codec.js';
 
 export type { MetricsSource } from './routes/metrics.js';
 
@@ -52,6 +54,8 @@ export interface Sidecar {
   readonly url: string;
   /** The port actually listened on (the chosen one when 0 was asked for). */
   readonly port: number;
+  /** Translation requests answered from the bytes of an identical earlier answer. */
+  cacheHits(): number;
   /** Stops listening; requests in progress finish, idle connections are closed. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -59,9 +63,16 @@ export interface Sidecar {
 /** Group ids may be 1024 characters: up to 12 each once UTF-8 is percent-encoded (the schema checks the decoded length). */
 const MAX_PARAM_LENGTH = 12 * 1024;
 
-export function buildSidecar(options: SidecarOptions): FastifyInstance {
-  const { view, log } = options;
+export function buildSidecar(options: SidecarOptions & { cache?: TranslationCache }): FastifyInstance {
+  const { view, log, cache } = options;
   const app = Fastify({
+    // Repeated translation requests are answered from the cache fastify's route fills, before
+    // fastify sees them (src/sidecar/translation-cache.ts).
+    ...(cache && {
+      serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer((req, res) => {
+        if (!cache.tryAnswer(req, res, wantsProtobuf(req.headers.accept))) handler(req, res);
+      }),
+    }),
     // fastify's own logger is off, so no per-request logging: errors are logged by the error
     // handler, operator actions by their route, both with kmirror's logger.
     logger: false,
@@ -83,13 +94,14 @@ export function buildSidecar(options: SidecarOptions): FastifyInstance {
   app.register(healthRoutes, { view });
   app.register(statusRoutes, { view });
   app.register(metricsRoutes, { metrics: options.metrics });
-  app.register(offsetsRoutes, { view, codec });
+  app.register(offsetsRoutes, { view, codec, ...(cache && { cache }), scrub: scrub ?? ((text: string) => text) });
   app.register(partitionRoutes, { view, log });
   return app;
 }
 
 export async function startSidecar(options: ListenOptions): Promise<Sidecar> {
-  const app = buildSidecar(options);
+  const cache = new TranslationCache(options.view, options.token);
+  const app = buildSidecar({ ...options, cache });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {
@@ -110,6 +122,7 @@ export async function startSidecar(options: ListenOptions): Promise<Sidecar> {
   return {
     url,
     port,
+    cacheHits: () => cache.hits,
     close: () => (closing ??= app.close()),
   };
 }

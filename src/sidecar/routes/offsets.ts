@@ -2,7 +2,10 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EngineView } from '../../engine/view.js';
 import { sendError } from '../http-errors.js';
 import { bulkBody, bulkResponse, errorResponse, groupOffsetsResponse, groupParams, translateQuery } from '../schemas.js';
+import type { TranslationCache } from '../translation-cache.js';
 import { PROTOBUF_TYPES, wantsProtobuf, type BulkTranslation, type GroupOffsets, type TranslationCodec } from '../translation-codec.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 interface TranslateQuery {
   source?: string;
@@ -15,7 +18,9 @@ interface TranslateQuery {
  * request, so it stays fast while applications fail over in a hurry. JSON by default, protobuf
  * (proto/kmirror.proto) for `Accept: application/x-protobuf`.
  */
-export async function offsetsRoutes(app: FastifyInstance, { view, codec }: { view: EngineView; codec: TranslationCodec }): Promise<void> {
+export async function offsetsRoutes(app: FastifyInstance, { view, codec, cache, scrub }: {
+  view: EngineView; codec: TranslationCodec; cache?: TranslationCache; scrub: (text: string) => string;
+}): Promise<void> {
   app.get<{ Params: { group: string }; Querystring: TranslateQuery }>('/v1/groups/:group/offsets', {
     schema: { params: groupParams, querystring: translateQuery, response: { 200: groupOffsetsResponse, '4xx': errorResponse } },
   }, async (request, reply) => {
@@ -24,8 +29,12 @@ export async function offsetsRoutes(app: FastifyInstance, { view, codec }: { vie
     const translations = view.translate(group, source, target);
     if (translations.length === 0) return sendError(reply, 404, notFoundMessage(group, source, target));
     const answer: GroupOffsets = { group, translations };
-    if (wantsProtobuf(request.headers.accept)) return sendProtobuf(reply, codec.encodeGroup(answer));
-    return answer;
+    const protobuf = wantsProtobuf(request.headers.accept);
+    // Encoded here rather than by fastify, so the exact bytes can be kept for the next identical request.
+    const body = protobuf ? codec.encodeGroup(answer) : Buffer.from(scrub(reply.serialize(answer) as string));
+    const contentType = protobuf ? PROTOBUF_TYPES[0] : JSON_TYPE;
+    cache?.store(request.url, protobuf, { group, source, target, parts: translations, body, contentType });
+    return reply.type(contentType).send(body);
   });
 
   app.post<{ Body: { groups: string[] } & TranslateQuery }>('/v1/offsets/translate', {
