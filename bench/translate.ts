@@ -14,9 +14,11 @@
  *    replicates all along.
  * 5. Waits until the sidecar translates every partition of every group (the engine's
  *    EngineView.translate), then checks one answer of each format.
- * 6. For each format: a warm-up, a quiet machine (other processes under --max-foreign-cores), then autocannon (in a child process) for --seconds with
- *    --connections, cycling over the groups. Latency is taken per response with microsecond
- *    resolution (autocannon's own histogram counts whole milliseconds); requests/s is autocannon's.
+ * 6. For each format: a warm-up, a quiet machine (other processes under --max-foreign-cores), then
+ *    the load generator for --seconds with --connections, cycling over the groups: wrk (default
+ *    when installed: `apt-get install wrk`; written in C, it leaves more of the 2 cores to kmirror;
+ *    latency histogram in µs from its Lua `done` hook) or autocannon (in a child process; latency
+ *    per response with microsecond resolution, as its own histogram counts whole milliseconds).
  *    Meanwhile: kmirror's copy rate (from /status), its CPU (/proc), and CPU used by processes
  *    outside the benchmark.
  * 7. The ceiling (--no-ceiling skips it): the same load against plain node:http answering the
@@ -51,8 +53,12 @@ const ACCEPT: Record<Format, string> = { json: 'application/json', protobuf: 'ap
 
 // ---- the child processes: a load generator and a producer, driven over IPC ----------------------
 
+type Generator = 'wrk' | 'autocannon';
+
 interface LoadJob {
   readonly kind: 'load';
+  /** wrk (C, epoll: little CPU of its own, so more of the 2 cores is left to kmirror) or autocannon (Node). */
+  readonly generator: Generator;
   readonly url: string;
   readonly paths: readonly string[];
   readonly headers: Readonly<Record<string, string>>;
@@ -179,7 +185,57 @@ function nextMessage(child: ChildProcess, kind: ChildMessage['kind']): Promise<C
   });
 }
 
+/**
+ * wrk with a Lua script cycling over the paths, reporting its latency histogram (µs) and counts
+ * as JSON at the end; its CPU is sampled from /proc while it runs.
+ */
+async function wrkOnce(job: LoadJob): Promise<LoadResult> {
+  const dir = join(workDir, 'bench-translate');
+  mkdirSync(dir, { recursive: true });
+  const script = join(dir, `wrk-${process.pid}.lua`);
+  const lua = (text: string) => JSON.stringify(text); // a JSON string is a valid Lua string literal here (ASCII paths and headers)
+  writeFileSync(script, [
+    `local paths = { ${job.paths.map(lua).join(', ')} }`,
+    ...Object.entries(job.headers).map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`),
+    'local i = 0',
+    'request = function() i = (i % #paths) + 1; return wrk.format("GET", paths[i]) end',
+    'done = function(summary, latency, requests)',
+    '  io.write(string.format(\'\\nRESULT {"requests":%d,"durationUs":%d,"non2xx":%d,"errors":%d,"timeouts":%d,' +
+      '"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d,"mean":%f}\\n\',',
+    '    summary.requests, summary.duration, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write,',
+    '    summary.errors.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9),',
+    '    latency.max, latency.mean))',
+    'end',
+  ].join('\n'));
+  const child = spawn('wrk', ['-t1', `-c${job.connections}`, `-d${job.seconds}s`, '-s', script, job.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const monitor = new TreeMonitor(child.pid!);
+  const sampler = setInterval(() => monitor.sample(), 250);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearInterval(sampler);
+  const json = /RESULT (\{.*\})/.exec(out)?.[1];
+  if (code !== 0 || json === undefined) throw new Error(`wrk failed (${code}): ${out.slice(-500)}`);
+  const r = JSON.parse(json) as { requests: number; durationUs: number; non2xx: number; errors: number; timeouts: number;
+    p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  const ms = (us: number) => Math.round(us) / 1000;
+  const duration = r.durationUs / 1e6;
+  return {
+    kind: 'load-result',
+    autocannon: {
+      duration, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, '2xx': r.requests - r.non2xx, mismatches: 0,
+      requests: { average: r.requests / duration, total: r.requests, sent: r.requests, min: 0, max: 0 },
+      latencyMs: { p50: ms(r.p50), p99: ms(r.p99), max: ms(r.max) },
+      bytesPerSecond: 0,
+    },
+    latencyMs: { p50: ms(r.p50), p90: ms(r.p90), p99: ms(r.p99), p999: ms(r.p999), max: ms(r.max), mean: ms(r.mean), count: r.requests },
+    cpuSeconds: monitor.sample().cpuSeconds,
+  };
+}
+
 async function loadOnce(job: LoadJob): Promise<LoadResult> {
+  if (job.generator === 'wrk') return wrkOnce(job);
   const child = forkChild();
   try {
     child.send(job);
@@ -216,6 +272,7 @@ async function startCeilingServer(body: Buffer): Promise<{ url: string; stop(): 
 // ---- the benchmark ---------------------------------------------------------------------------------
 
 interface Options {
+  generator: Generator;
   seconds: number;
   warmupSeconds: number;
   connections: number;
@@ -247,6 +304,10 @@ function parseFormats(value: string): Format[] {
   const list = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const f of list) if (f !== 'json' && f !== 'protobuf') throw new InvalidArgumentError('json and/or protobuf');
   return list as Format[];
+}
+
+function hasWrk(): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, 'wrk')));
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -499,7 +560,7 @@ async function main(options: Options, command: string): Promise<void> {
     const results: FormatResult[] = [];
     const measure = (job: LoadJob) => measureLoad(job, client, monitor, options);
     for (const format of options.formats) {
-      const m = await measure({ kind: 'load', url, paths: groups.map(offsetsPath), headers: { ...headers, accept: ACCEPT[format] },
+      const m = await measure({ kind: 'load', generator: options.generator, url, paths: groups.map(offsetsPath), headers: { ...headers, accept: ACCEPT[format] },
         connections: options.connections, seconds: options.seconds });
       const result: FormatResult = {
         format,
@@ -527,7 +588,7 @@ async function main(options: Options, command: string): Promise<void> {
       const body = Buffer.from(await (await client.get(offsetsPath(groups[0]!))).arrayBuffer());
       const server = await startCeilingServer(body);
       try {
-        const m = await measure({ kind: 'load', url: server.url, paths: groups.map(offsetsPath), headers: { ...headers, accept: ACCEPT.json },
+        const m = await measure({ kind: 'load', generator: options.generator, url: server.url, paths: groups.map(offsetsPath), headers: { ...headers, accept: ACCEPT.json },
           connections: options.connections, seconds: options.seconds });
         ceiling = {
           server: `node:http answering the same ${body.length} bytes (no fastify, no routing, no validation, no token)`,
@@ -609,6 +670,8 @@ if (process.argv.includes('--child')) {
     .description('offset translation over HTTP (the sidecar) while replication runs')
     .addOption(new Option('--seconds <n>', 'measured seconds per format').argParser(integer(1)).default(20))
     .addOption(new Option('--warmup-seconds <n>', 'load before each measurement, not counted').argParser(integer(0)).default(3))
+    .addOption(new Option('--generator <name>', 'load generator: wrk (Debian package wrk; little CPU of its own) or autocannon')
+      .choices(['wrk', 'autocannon']).default(hasWrk() ? 'wrk' : 'autocannon'))
     .addOption(new Option('--connections <n>', 'HTTP connections').argParser(integer(1)).default(10))
     .addOption(new Option('--groups <n>', 'consumer groups to translate (requests cycle over them)').argParser(integer(1)).default(8))
     .addOption(new Option('--partitions <n>', 'partitions of the source topic').argParser(integer(1)).default(8))

@@ -26,7 +26,7 @@ import { offsetsRoutes } from './routes/offsets.js';
 import { partitionRoutes } from './routes/partitions.js';
 import { statusRoutes } from './routes/status.js';
 import { TranslationCache } from './translation-cache.js';
-import { TranslationCodec, wantsProtobuf } from './translation-codec.js';
+import { TranslationCodec } from './translation-codec.js';
 
 export type { MetricsSource } from './routes/metrics.js';
 
@@ -70,7 +70,7 @@ export function buildSidecar(options: SidecarOptions & { cache?: TranslationCach
     // fastify sees them (src/sidecar/translation-cache.ts).
     ...(cache && {
       serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer((req, res) => {
-        if (!cache.tryAnswer(req, res, wantsProtobuf(req.headers.accept))) handler(req, res);
+        if (!cache.tryAnswer(req, res)) handler(req, res);
       }),
     }),
     // fastify's own logger is off, so no per-request logging: errors are logged by the error

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { EngineView, GroupTranslation } from '../engine/view.js';
 import { tokenMatcher } from './auth.js';
+import { wantsProtobuf } from './translation-codec.js';
 
 /** One answer fastify gave, as bytes, with what it was made from. */
 interface Entry {
@@ -11,6 +13,11 @@ interface Entry {
   readonly parts: readonly GroupTranslation[];
   readonly body: Buffer;
   readonly contentType: string;
+}
+
+interface Stored extends Entry {
+  /** Response headers as Node's flat array form, made once. */
+  readonly headers: readonly string[];
 }
 
 const BEARER_PREFIX = /^Bearer[ \t]+/i;
@@ -29,8 +36,14 @@ const MAX_ENTRIES = 10_000;
  * answer identically first, so validation, errors and secret scrubbing stay in one place.
  */
 export class TranslationCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Stored>();
   private readonly matches: ((presented: string) => boolean) | undefined;
+  /**
+   * The Authorization header each keep-alive connection last presented and had accepted: the same
+   * text again on the same connection needs no second comparison. Only a connection that already
+   * sent the token can take this path, so it tells nobody anything about the token.
+   */
+  private readonly accepted = new WeakMap<Socket, string>();
   hits = 0;
 
   constructor(private readonly view: EngineView, token: string | undefined) {
@@ -45,25 +58,37 @@ export class TranslationCache {
   store(url: string, protobuf: boolean, entry: Entry): void {
     const key = TranslationCache.key(url, protobuf);
     this.entries.delete(key);
-    this.entries.set(key, entry);
+    this.entries.set(key, { ...entry, headers: ['content-type', entry.contentType, 'content-length', String(entry.body.length)] });
     if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
   }
 
   /** Answers the request if it can; false means fastify must. */
-  tryAnswer(req: IncomingMessage, res: ServerResponse, protobuf: boolean): boolean {
+  tryAnswer(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'GET' || req.url === undefined) return false;
-    const entry = this.entries.get(TranslationCache.key(req.url, protobuf));
+    // The two headers that matter, from the raw list: cheaper than materialising req.headers.
+    let accept: string | undefined;
+    let authorization: string | undefined;
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 6 && name.toLowerCase() === 'accept') accept = raw[i + 1];
+      else if (name.length === 13 && name.toLowerCase() === 'authorization') authorization = raw[i + 1];
+    }
+    const entry = this.entries.get(TranslationCache.key(req.url, wantsProtobuf(accept)));
     if (entry === undefined) return false;
     if (this.matches !== undefined) {
-      const header = req.headers.authorization;
-      if (header === undefined) return false;
-      const prefix = BEARER_PREFIX.exec(header);
-      if (prefix === null || !this.matches(header.slice(prefix[0].length).trimEnd())) return false;
+      if (authorization === undefined) return false;
+      const socket = req.socket;
+      if (this.accepted.get(socket) !== authorization) {
+        const prefix = BEARER_PREFIX.exec(authorization);
+        if (prefix === null || !this.matches(authorization.slice(prefix[0].length).trimEnd())) return false;
+        this.accepted.set(socket, authorization);
+      }
     }
     const now = this.view.translate(entry.group, entry.source, entry.target);
     if (now.length !== entry.parts.length || now.some((t, i) => t !== entry.parts[i])) return false;
     this.hits++;
-    res.writeHead(200, { 'content-type': entry.contentType, 'content-length': entry.body.length });
+    res.writeHead(200, entry.headers as string[]);
     res.end(entry.body);
     return true;
   }
