@@ -78,9 +78,15 @@ export class Engine implements EngineView {
     return this.heartbeats_.find((h) => h.flow === flow);
   }
 
+  /** Called for every translation request the sidecar answers (its freshness check): a plain loop, no intermediate arrays. */
   translate(group: string, source?: string, target?: string): readonly GroupTranslation[] {
-    return this.runners.filter((r) => (source === undefined || r.source === source) && (target === undefined || r.target === target))
-      .flatMap((r) => r.translate(group) ?? []);
+    const found: GroupTranslation[] = [];
+    for (const r of this.runners) {
+      if ((source !== undefined && r.source !== source) || (target !== undefined && r.target !== target)) continue;
+      const t = r.translate(group);
+      if (t !== undefined) found.push(t);
+    }
+    return found;
   }
 
   resumePartition(flow: string, topic: string, partition: number): boolean {

@@ -86,7 +86,8 @@ export class TranslationCache {
       }
     }
     const now = this.view.translate(entry.group, entry.source, entry.target);
-    if (now.length !== entry.parts.length || now.some((t, i) => t !== entry.parts[i])) return false;
+    if (now.length !== entry.parts.length) return false;
+    for (let i = 0; i < now.length; i++) if (now[i] !== entry.parts[i]) return false;
     this.hits++;
     res.writeHead(200, entry.headers as string[]);
     res.end(entry.body);
