@@ -15,8 +15,15 @@ export function redactedView(config: MirrorConfig): unknown {
       settings: f.settings,
       clients: Object.fromEntries(Object.entries(f.clients).map(([role, props]) => [role, redactProperties(props as ClientProperties)])),
     })),
+    process: processView(config),
     warnings: config.warnings,
   };
+}
+
+/** The process-wide settings as shown: the sidecar token only as whether one is set. */
+function processView(config: MirrorConfig): Record<string, unknown> {
+  const { 'kmirror.sidecar.token': token, ...rest } = config.process;
+  return { ...rest, 'kmirror.sidecar.token': token === undefined ? '(none)' : '[redacted]' };
 }
 
 /** What `kmirror validate` prints: the resolved flows, secrets redacted. */
@@ -31,6 +38,12 @@ export function describeConfig(config: MirrorConfig, policies: ReadonlyMap<strin
     out.push(`  ${cluster.alias}`);
     for (const [k, v] of Object.entries(redactProperties(cluster.client))) out.push(`    ${k} = ${v}`);
   }
+  const p = config.process;
+  out.push('', p['kmirror.sidecar.enabled']
+    ? `sidecar: http://${p['kmirror.sidecar.host']}:${p['kmirror.sidecar.port'] === 0 ? '<free port>' : p['kmirror.sidecar.port']}` +
+      `, token ${p['kmirror.sidecar.token'] === undefined ? 'none (pause/resume refused)' : '[redacted]'}` +
+      `, per-partition metric labels ${p['kmirror.metrics.partition.labels'] ? 'on' : 'off (folded to topics)'}`
+    : 'sidecar: disabled (kmirror.sidecar.enabled = false)');
   for (const flow of enabled) out.push('', ...describeFlow(flow, policies.get(flow.name)));
   if (heartbeatOnly.length > 0) {
     out.push('', `heartbeats only (MM2 emits heartbeats for every pair unless emit.heartbeats.enabled = false):`);

@@ -132,5 +132,8 @@ describe('the token is never printed', () => {
     expect(await validateCommand(file, options, sink, sink)).toBe(0);
     expect(out.length).toBeGreaterThan(0);
     expect(out).not.toContain(TOKEN);
+    // …while it does show the sidecar settings, and that a token is set.
+    if (options.json) expect(JSON.parse(out).process).toMatchObject({ 'kmirror.sidecar.port': 8787, 'kmirror.sidecar.token': '[redacted]' });
+    else expect(out).toContain('sidecar: http://127.0.0.1:8787, token [redacted], per-partition metric labels on');
   });
 });
