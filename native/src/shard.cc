@@ -51,7 +51,7 @@ Napi::Function Shard::Define(Napi::Env env) {
     InstanceMethod<&Shard::DrainEvents>("drainEvents"),
     InstanceMethod<&Shard::ResumePartition>("resumePartition"),
     InstanceMethod<&Shard::PausePartition>("pausePartition"),
-    InstanceMethod<&Shard::DrainSyncs>("drainSyncs"),
+    InstanceMethod<&Shard::SyncCounts>("syncCounts"),
     InstanceMethod<&Shard::ClientStats>("clientStats"),
     InstanceMethod<&Shard::ResumeWaiting>("resumeWaiting"),
     InstanceMethod<&Shard::Close>("close"),
@@ -105,6 +105,33 @@ Shard::Shard(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shard>(info) {
   consumer_ = make(RD_KAFKA_CONSUMER, consumerConfig, "source consumer");
   if (consumer_) producer_ = make(RD_KAFKA_PRODUCER, producerConfig, "target producer");
   if (producer_) positions_ = make(RD_KAFKA_CONSUMER, positionsConfig, "target positions");
+  std::string syncTopicName;
+  if (positions_ && emitOffsetSyncs_ && options.Get("offsetSyncs").IsObject()) {
+    Napi::Object syncs = options.Get("offsetSyncs").As<Napi::Object>();
+    syncTopicName = syncs.Get("topic").ToString().Utf8Value();
+    ConfigMap syncConfig = ReadConfigMap(env, syncs.Get("producer"), "offsetSyncs.producer");
+    // In order per partition, and never given up on: a sync lost would make translation inexact.
+    syncConfig["enable.idempotence"] = "true";
+    syncConfig["message.timeout.ms"] = "0";
+    if (syncConfig.count("linger.ms") == 0) syncConfig["linger.ms"] = "50";
+    rd_kafka_conf_t* conf = BuildConf(syncConfig, name_ + " offset-syncs producer", error);
+    if (conf) {
+      rd_kafka_conf_set_opaque(conf, this);
+      rd_kafka_conf_set_log_cb(conf, &Shard::LogCb);
+      rd_kafka_conf_set_error_cb(conf, &Shard::ErrorCb);
+      rd_kafka_conf_set_dr_msg_cb(conf, &Shard::SyncDeliveryCb);
+      syncProducer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+      if (!syncProducer_) {
+        rd_kafka_conf_destroy(conf);
+        error = name_ + " offset-syncs producer: " + errstr;
+      }
+    }
+    if (!syncProducer_) {
+      Destroy();
+      throw Napi::Error::New(env, error);
+    }
+    syncTopic_ = rd_kafka_topic_new(syncProducer_, syncTopicName.c_str(), nullptr);
+  }
   if (!positions_) {
     Destroy();
     throw Napi::Error::New(env, error);
@@ -132,6 +159,13 @@ void Shard::Destroy() {
     }
     rd_kafka_destroy(producer_);
     producer_ = nullptr;
+  }
+  if (syncProducer_) {
+    rd_kafka_flush(syncProducer_, 10000);
+    if (syncTopic_) rd_kafka_topic_destroy(syncTopic_);
+    syncTopic_ = nullptr;
+    rd_kafka_destroy(syncProducer_);
+    syncProducer_ = nullptr;
   }
   if (commitQueue_) rd_kafka_queue_destroy(commitQueue_);
   commitQueue_ = nullptr;
@@ -252,6 +286,7 @@ Napi::Value Shard::Pump(const Napi::CallbackInfo& info) {
     rd_kafka_poll(consumer_, timeoutMs);
   }
   rd_kafka_poll(producer_, 0);
+  if (syncProducer_) rd_kafka_poll(syncProducer_, 0);
 
   int64_t now = NowMs();
   if (now - lastCommitMs_ >= commitIntervalMs_) {
@@ -757,11 +792,65 @@ void Shard::ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   self->logs_.push_back(std::move(event));
 }
 
+namespace {
+
+void PutBigEndian(char* out, uint64_t value, int bytes) {
+  for (int i = bytes - 1; i >= 0; i--) {
+    out[i] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+}
+
+}  // namespace
+
+// Writes the sync as an MM2 OffsetSync record (src/mirror-client/offset-sync.ts has the grammar
+// and the golden bytes): key = topic:STRING partition:INT32, value = upstream:INT64
+// downstream:INT64, big-endian. Produced from this thread, so no sync ever reaches JavaScript.
 void Shard::AddSync(PartitionState& state, int64_t upstream, int64_t downstream) {
   state.syncUpstream = upstream;
   state.syncDownstream = downstream;
-  state.pendingSyncs.push_back(upstream);
-  state.pendingSyncs.push_back(downstream);
+  if (!syncProducer_) return;
+  if (state.syncKey.empty()) {
+    state.syncKey.resize(2 + state.topic.size() + 4);
+    PutBigEndian(&state.syncKey[0], state.topic.size(), 2);
+    state.syncKey.replace(2, state.topic.size(), state.topic);
+    PutBigEndian(&state.syncKey[2 + state.topic.size()], static_cast<uint32_t>(state.partition), 4);
+  }
+  char value[16];
+  PutBigEndian(value, static_cast<uint64_t>(upstream), 8);
+  PutBigEndian(value + 8, static_cast<uint64_t>(downstream), 8);
+  rd_kafka_resp_err_t err = rd_kafka_producev(syncProducer_,
+                                              RD_KAFKA_V_RKT(syncTopic_),
+                                              RD_KAFKA_V_PARTITION(0),
+                                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                              RD_KAFKA_V_KEY(state.syncKey.data(), state.syncKey.size()),
+                                              RD_KAFKA_V_VALUE(value, sizeof(value)),
+                                              RD_KAFKA_V_END);
+  if (err) {
+    // The queue is full (the offset-syncs cluster has been unreachable for long): replication goes
+    // on; translation stays exact up to the last sync written and catches up with the next ones.
+    if (syncsDropped_++ == 0 || lastSyncError_ != rd_kafka_err2str(err)) {
+      lastSyncError_ = rd_kafka_err2str(err);
+      AddPartitionEvent("error", 4, state, upstream, std::string("offset sync not written (") + lastSyncError_ +
+                        "): checkpoints for offsets up to here may re-read until the next sync");
+    }
+  }
+}
+
+void Shard::SyncDeliveryCb(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque) {
+  Shard* self = static_cast<Shard*>(opaque);
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    self->syncsWritten_++;
+  } else if (msg->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && msg->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+    if (self->syncsFailed_++ == 0 || self->lastSyncError_ != rd_kafka_err2str(msg->err)) {
+      self->lastSyncError_ = rd_kafka_err2str(msg->err);
+      ShardEvent event;
+      event.kind = "error";
+      event.level = 4;
+      event.message = std::string("the offset-syncs topic refused a sync: ") + self->lastSyncError_;
+      self->AddEvent(std::move(event));
+    }
+  }
 }
 
 // The newest acknowledged record of each partition becomes a sync if it is not one: together
@@ -785,27 +874,14 @@ int Shard::StatsCb(rd_kafka_t* rk, char* json, size_t len, void* opaque) {
   return 0;  // librdkafka frees json
 }
 
-// drainSyncs() → [{ topic, remoteTopic, partition, syncs: Float64Array [u0, d0, u1, d1, …] }]: the
-// offset syncs taken since the last call, in acknowledgement order.
-Napi::Value Shard::DrainSyncs(const Napi::CallbackInfo& info) {
+// syncCounts() → { written, dropped, failed }: offset syncs acknowledged, refused by the queue, refused by the cluster.
+Napi::Value Shard::SyncCounts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Array out = Napi::Array::New(env);
-  uint32_t n = 0;
-  for (auto& [_, route] : routes_) {
-    for (auto& state : route.partitions) {
-      if (!state || state->pendingSyncs.empty()) continue;
-      Napi::Float64Array pairs = Napi::Float64Array::New(env, state->pendingSyncs.size());
-      for (size_t i = 0; i < state->pendingSyncs.size(); i++) pairs[i] = static_cast<double>(state->pendingSyncs[i]);
-      state->pendingSyncs.clear();
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("topic", state->topic);
-      o.Set("remoteTopic", state->remoteTopic);
-      o.Set("partition", state->partition);
-      o.Set("syncs", pairs);
-      out.Set(n++, o);
-    }
-  }
-  return out;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("written", static_cast<double>(syncsWritten_));
+  o.Set("dropped", static_cast<double>(syncsDropped_));
+  o.Set("failed", static_cast<double>(syncsFailed_));
+  return o;
 }
 
 // clientStats() → { consumer, producer }: the newest statistics JSON of each client ("" before the first).
@@ -987,7 +1063,7 @@ Napi::Value Shard::Close(const Napi::CallbackInfo& info) {
   rd_kafka_consumer_close(consumer_);
   rd_kafka_flush(producer_, 30000);
   CommitPositions(true, nullptr);
-  FlushTailSyncs();  // drainSyncs() still answers after close
+  FlushTailSyncs();  // written by Destroy()'s flush of the sync producer
   closed_ = true;
   Destroy();
   return env.Undefined();

@@ -82,7 +82,8 @@ struct PartitionState {
   int64_t prevDownstream = -1;
   int64_t syncUpstream = -1;
   int64_t syncDownstream = -1;
-  std::vector<int64_t> pendingSyncs;  // upstream, downstream, … not yet drained by JS
+  // MM2's OffsetSync key for this partition (topic:STRING partition:INT32), encoded once.
+  std::string syncKey;
 };
 
 struct TopicRoute {
@@ -116,7 +117,7 @@ class Shard : public Napi::ObjectWrap<Shard> {
   Napi::Value DrainEvents(const Napi::CallbackInfo& info);
   Napi::Value ResumePartition(const Napi::CallbackInfo& info);
   Napi::Value PausePartition(const Napi::CallbackInfo& info);
-  Napi::Value DrainSyncs(const Napi::CallbackInfo& info);
+  Napi::Value SyncCounts(const Napi::CallbackInfo& info);
   Napi::Value ClientStats(const Napi::CallbackInfo& info);
   Napi::Value ResumeWaiting(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -128,6 +129,7 @@ class Shard : public Napi::ObjectWrap<Shard> {
   static void LogCb(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
   static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static int StatsCb(rd_kafka_t* rk, char* json, size_t len, void* opaque);
+  static void SyncDeliveryCb(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
 
   void OnAssign(rd_kafka_topic_partition_list_t* parts);
   void OnRevoke(rd_kafka_topic_partition_list_t* parts);
@@ -165,6 +167,14 @@ class Shard : public Napi::ObjectWrap<Shard> {
   rd_kafka_t* consumer_ = nullptr;
   rd_kafka_t* producer_ = nullptr;
   rd_kafka_t* positions_ = nullptr;
+  // Writes offset syncs (MM2 OffsetSync records) to partition 0 of the offset-syncs topic, on the
+  // cluster offset-syncs.topic.location names; absent when syncs are off.
+  rd_kafka_t* syncProducer_ = nullptr;
+  rd_kafka_topic_t* syncTopic_ = nullptr;
+  uint64_t syncsWritten_ = 0;
+  uint64_t syncsDropped_ = 0;
+  uint64_t syncsFailed_ = 0;
+  std::string lastSyncError_;
   rd_kafka_queue_t* consumerQueue_ = nullptr;
   rd_kafka_queue_t* commitQueue_ = nullptr;
   std::unordered_map<std::string, TopicRoute> routes_;            // by source topic name

@@ -10,7 +10,7 @@ import { Admin, readRecords, type NativeAdmin, type RdkafkaSettings, type ReadRe
 import { GroupFilter, type ReplicationPolicy } from '../policy/index.js';
 import { OffsetSyncStore } from './offset-sync-store.js';
 import { ensureInternalTopic } from './internal-topics.js';
-import type { OffsetSyncsLocation } from './offset-sync-writer.js';
+import type { OffsetSyncsLocation } from './offset-syncs-location.js';
 import type { CheckpointFlowStatus, GroupCheckpointStatus, GroupPartitionCheckpoint, GroupSyncState, GroupTranslation } from './view.js';
 
 interface Emitted {

@@ -8,7 +8,8 @@ import type { CheckpointFlowStatus, GroupTranslation, HeartbeatStatus } from './
 import type { ShardHandle, ShardPool } from './shard-pool.js';
 import { shardOptions } from './shard-settings.js';
 import { CheckpointEmitter } from './checkpoint-emitter.js';
-import { OffsetSyncWriter, offsetSyncsLocation } from './offset-sync-writer.js';
+import { ensureInternalTopic } from './internal-topics.js';
+import { offsetSyncsLocation, type OffsetSyncsLocation } from './offset-syncs-location.js';
 import { TopicSync, type RemoteTopicState } from './topic-sync.js';
 
 export interface PartitionStatus extends PartitionStats {
@@ -61,7 +62,7 @@ export class FlowRunner {
   private readonly sourceAdmin: NativeAdmin;
   private readonly targetAdmin: NativeAdmin;
   private readonly sync: TopicSync;
-  private readonly syncWriter: OffsetSyncWriter | undefined;
+  private readonly syncsLocation: OffsetSyncsLocation;
   private readonly checkpoints: CheckpointEmitter | undefined;
   private readonly slots: ShardSlot[];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -86,7 +87,7 @@ export class FlowRunner {
     this.targetAdmin = new Admin(toRdkafkaSettings(flow.clients.targetAdmin).settings, `${flow.name} target admin`);
     this.sync = new TopicSync({ flow, policy, source: this.sourceAdmin, target: this.targetAdmin, log });
     const location = offsetSyncsLocation(flow, policy);
-    if (flow.settings['emit.offset-syncs.enabled']) this.syncWriter = new OffsetSyncWriter({ flow, location, log });
+    this.syncsLocation = location;
     if (flow.settings['emit.checkpoints.enabled'] || flow.settings['sync.group.offsets.enabled']) {
       this.checkpoints = new CheckpointEmitter({
         flow, policy, log, sourceAdmin: this.sourceAdmin, location, ownGroups: deps.ownGroups,
@@ -103,6 +104,7 @@ export class FlowRunner {
 
   async start(): Promise<void> {
     await this.refresh();
+    await this.ensureOffsetSyncsTopic();
     for (const slot of this.slots) this.startShard(slot);
     this.checkpoints?.start();
     const s = this.deps.flow.settings;
@@ -112,6 +114,25 @@ export class FlowRunner {
     this.every(RETRY_MS, async () => {
       if (this.lastRefreshError || this.sync.states().some((t) => t.state === 'CREATE_FAILED' || t.reason)) await this.refresh();
     });
+  }
+
+  /**
+   * The shards write offset syncs from their first record on: the topic is created first (one
+   * partition, compacted, as MM2). If that fails the shards still start — their syncs wait in
+   * the producer for the topic — and the failure is logged.
+   */
+  private async ensureOffsetSyncsTopic(): Promise<void> {
+    const { flow, log } = this.deps;
+    if (!flow.settings['emit.offset-syncs.enabled']) return;
+    const location = this.syncsLocation;
+    const admin = location.cluster === 'source' ? this.sourceAdmin : this.targetAdmin;
+    try {
+      await ensureInternalTopic(admin, location.topic, flow.settings['offset-syncs.topic.replication.factor'],
+        flow.settings['admin.timeout.ms'], location.cluster);
+    } catch (err) {
+      log.error({ flow: flow.name, topic: location.topic, err: (err as Error).message },
+        'cannot create the offset-syncs topic: checkpoints wait for it');
+    }
   }
 
   private every(ms: number, task: () => Promise<void>): void {
@@ -156,7 +177,7 @@ export class FlowRunner {
     const handle = pool.start({
       flow: flow.name,
       index: slot.index,
-      options: shardOptions(flow, slot.index, this.routes),
+      options: shardOptions(flow, slot.index, this.routes, this.syncsLocation),
       reportIntervalMs: this.deps.reportIntervalMs,
       batchSize: this.deps.batchSize,
     }, (message) => this.onShardMessage(slot, message));
@@ -165,9 +186,8 @@ export class FlowRunner {
     slot.generation++;
     slot.partitions = [];
     slot.clients = undefined;
-    handle.done.then((result) => {
+    handle.done.then(() => {
       slot.running = false;
-      this.syncWriter?.add(result.syncs);
     }, (err: unknown) => {
       slot.running = false;
       if (this.stopping) return;
@@ -184,7 +204,6 @@ export class FlowRunner {
     slot.partitions = message.partitions;
     slot.utilisation = message.utilisation;
     slot.clients = message.clients ?? slot.clients;
-    this.syncWriter?.add(message.syncs);
     for (const event of message.events) this.logEvent(slot.index, event);
   }
 
@@ -306,7 +325,6 @@ export class FlowRunner {
     await this.checkpoints?.stop();
     for (const slot of this.slots) slot.handle?.send({ type: 'stop' });
     await Promise.allSettled(this.slots.map((s) => s.handle?.done));
-    await this.syncWriter?.close();
     this.sourceAdmin.close();
     this.targetAdmin.close();
   }

@@ -3,7 +3,7 @@
  * what crosses the boundary. A shard task is long-lived: it runs until told to stop.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { PartitionStats, PartitionSyncs, ShardEvent, ShardOptions, TopicRoute } from '../native/addon.js';
+import type { PartitionStats, ShardEvent, ShardOptions, TopicRoute } from '../native/addon.js';
 
 /** The piscina task that starts a shard; `port` carries the messages below. */
 export interface ShardTask {
@@ -53,8 +53,8 @@ export type FromShard =
       readonly events: readonly ShardEvent[];
       /** Share of the interval the worker spent copying (pump calls that moved records), 0..1. */
       readonly utilisation: number;
-      /** Offset syncs taken since the previous report. */
-      readonly syncs: readonly PartitionSyncs[];
+      /** Offset syncs written by this shard since it started (see NativeShard.syncCounts). */
+      readonly syncs: { readonly written: number; readonly dropped: number; readonly failed: number };
       /** From the newest librdkafka statistics; absent until the clients report some. */
       readonly clients?: ClientStats;
     }
@@ -65,6 +65,4 @@ export interface ShardResult {
   readonly flow: string;
   readonly index: number;
   readonly partitions: readonly PartitionStats[];
-  /** Syncs taken after the last report (the final flush of the stopping shard). */
-  readonly syncs: readonly PartitionSyncs[];
 }

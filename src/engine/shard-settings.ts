@@ -1,6 +1,7 @@
 import type { FlowConfig } from '../config/mirror-config.js';
 import { toRdkafkaSettings } from '../kafka/client-config.js';
 import type { ShardOptions, TopicRoute } from '../native/addon.js';
+import type { OffsetSyncsLocation } from './offset-syncs-location.js';
 
 /**
  * The consumer group a flow's shards join on the source cluster to share its partitions
@@ -36,7 +37,7 @@ const PRODUCER_DEFAULTS: Readonly<Record<string, string>> = {
   'statistics.interval.ms': '5000',
 };
 
-export function shardOptions(flow: FlowConfig, index: number, topics: readonly TopicRoute[]): ShardOptions {
+export function shardOptions(flow: FlowConfig, index: number, topics: readonly TopicRoute[], offsetSyncs?: OffsetSyncsLocation): ShardOptions {
   const group = flowGroupId(flow);
   const consumer = toRdkafkaSettings(flow.clients.sourceConsumer).settings;
   const startAtEnd = (consumer['auto.offset.reset'] ?? 'earliest').toLowerCase() === 'latest';
@@ -57,5 +58,8 @@ export function shardOptions(flow: FlowConfig, index: number, topics: readonly T
     topics,
     emitOffsetSyncs: flow.settings['emit.offset-syncs.enabled'],
     offsetLagMax: flow.settings['offset.lag.max'],
+    ...(offsetSyncs && flow.settings['emit.offset-syncs.enabled'] && {
+      offsetSyncs: { topic: offsetSyncs.topic, producer: { ...offsetSyncs.producer, 'client.id': `kmirror-${flow.name}-${index}-offset-syncs` } },
+    }),
   };
 }

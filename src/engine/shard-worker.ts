@@ -38,7 +38,7 @@ export default async function runShard(task: ShardTask): Promise<ShardResult> {
         }
         post({
           type: 'report', partitions: shard.stats(), events, utilisation: Math.min(1, busy / (now - lastReport)),
-          syncs: shard.drainSyncs(), ...(clients && { clients }),
+          syncs: shard.syncCounts(), ...(clients && { clients }),
         });
         lastReport = now;
         busy = 0;
@@ -50,7 +50,7 @@ export default async function runShard(task: ShardTask): Promise<ShardResult> {
       await yieldToEventLoop();
     }
     shard.close(); // leaves the group: in-flight records are acknowledged and positions stored first
-    return { flow: task.flow, index: task.index, partitions: shard.stats(), syncs: shard.drainSyncs() };
+    return { flow: task.flow, index: task.index, partitions: shard.stats() };
   } catch (err) {
     post({ type: 'failed', message: (err as Error).message });
     throw err;

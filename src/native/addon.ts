@@ -32,14 +32,8 @@ export interface ShardOptions {
   readonly emitOffsetSyncs?: boolean;
   /** MM2's offset.lag.max: a sync at least every this many downstream offsets; default 100. */
   readonly offsetLagMax?: number;
-}
-
-/** Offset syncs of one source partition taken since the last drain: flat (upstream, downstream) pairs in acknowledgement order. */
-export interface PartitionSyncs {
-  readonly topic: string;
-  readonly remoteTopic: string;
-  readonly partition: number;
-  readonly syncs: Float64Array;
+  /** Where the shard writes its offset syncs (MM2 OffsetSync records, partition 0); none when absent. */
+  readonly offsetSyncs?: { readonly topic: string; readonly producer: RdkafkaSettings };
 }
 
 export type PartitionStatus = 'RUNNING' | 'PAUSED' | 'WAITING' | 'FAILED' | 'REVOKED';
@@ -105,8 +99,8 @@ export interface NativeShard {
   /** Stops copying the partition (status PAUSED) until resumePartition; false when not assigned here. */
   pausePartition(topic: string, partition: number): boolean;
   resumeWaiting(): number;
-  /** Offset syncs taken since the last call (still answers after close). */
-  drainSyncs(): PartitionSyncs[];
+  /** Offset syncs the offset-syncs topic acknowledged, dropped because its producer's queue was full, and refused by the cluster, since start. */
+  syncCounts(): { written: number; dropped: number; failed: number };
   /** The newest librdkafka statistics JSON of the source consumer and target producer ("" before the first). */
   clientStats(): { consumer: string; producer: string };
   close(): void;

@@ -133,7 +133,7 @@ describe('the token is never printed', () => {
     expect(out.length).toBeGreaterThan(0);
     expect(out).not.toContain(TOKEN);
     // …while it does show the sidecar settings, and that a token is set.
-    if (options.json) expect(JSON.parse(out).process).toMatchObject({ 'kmirror.sidecar.port': 8787, 'kmirror.sidecar.token': '[redacted]' });
+    if ('json' in options) expect(JSON.parse(out).process).toMatchObject({ 'kmirror.sidecar.port': 8787, 'kmirror.sidecar.token': '[redacted]' });
     else expect(out).toContain('sidecar: http://127.0.0.1:8787, token [redacted], per-partition metric labels on');
   });
 });
