@@ -235,6 +235,9 @@ export class CheckpointEmitter {
     const from = Math.max(this.syncsNext, earliest);
     if (from >= latest) return;
     const onRecord = (record: ReadRecord) => {
+      // Progress is kept record by record: a read cut short by its deadline (a long topic on the
+      // first round) goes on from here next round instead of starting over.
+      this.syncsNext = record.offset + 1;
       try {
         const sync = OffsetSync.deserialize(record.key, record.value);
         this.store.add(sync.topicPartition.topic, sync.topicPartition.partition, sync.upstreamOffset, sync.downstreamOffset);
