@@ -30,6 +30,8 @@ export interface ShardStatus {
   readonly utilisation: number;
   /** The shard's librdkafka clients, from their statistics (statistics.interval.ms); absent until the first report. */
   readonly clients?: ClientStats;
+  /** Offset syncs this generation of the shard wrote, dropped (queue full) and had refused; absent until the first report. */
+  readonly offsetSyncs?: { readonly written: number; readonly dropped: number; readonly failed: number };
 }
 
 export interface FlowStatus {
@@ -50,6 +52,7 @@ interface ShardSlot {
   running: boolean;
   generation: number;
   clients?: ClientStats | undefined;
+  offsetSyncs?: { written: number; dropped: number; failed: number } | undefined;
 }
 
 const RETRY_MS = 10_000;
@@ -186,6 +189,7 @@ export class FlowRunner {
     slot.generation++;
     slot.partitions = [];
     slot.clients = undefined;
+    slot.offsetSyncs = undefined;
     handle.done.then(() => {
       slot.running = false;
     }, (err: unknown) => {
@@ -204,6 +208,7 @@ export class FlowRunner {
     slot.partitions = message.partitions;
     slot.utilisation = message.utilisation;
     slot.clients = message.clients ?? slot.clients;
+    slot.offsetSyncs = message.syncs;
     for (const event of message.events) this.logEvent(slot.index, event);
   }
 
@@ -261,7 +266,7 @@ export class FlowRunner {
       topics: this.sync.states(),
       partitions,
       shards: this.slots.map((s) => ({ index: s.index, generation: s.generation, running: s.running, utilisation: s.utilisation,
-        ...(s.clients && { clients: s.clients }) })),
+        ...(s.clients && { clients: s.clients }), ...(s.offsetSyncs && { offsetSyncs: s.offsetSyncs }) })),
       ...(this.lastRefreshError !== undefined && { lastRefreshError: this.lastRefreshError }),
     };
   }

@@ -145,6 +145,9 @@ const S_RX = 0;
 const S_TX = 1;
 const S_ERRORS = 2;
 const S_RETRIES = 3;
+const S_SYNCS_WRITTEN = 4;
+const S_SYNCS_DROPPED = 5;
+const S_SYNCS_FAILED = 6;
 
 interface PartitionTotals {
   readonly labels: Labels;
@@ -222,11 +225,16 @@ export function createMetrics(view: EngineView, options: MetricsOptions): Kmirro
         const id = `${flow.flow}\u0000${shard.index}`;
         let totals = shardTotals.get(id);
         if (!totals) {
-          totals = { labels, figures: [0, 0, 0, 0] };
+          totals = { labels, figures: [0, 0, 0, 0, 0, 0, 0] };
           shardTotals.set(id, totals);
         }
         family('shardRunning').add(labels, shard.running ? 1 : 0);
         family('shardUtilisation').add(labels, shard.utilisation);
+        const syncs = shard.offsetSyncs ?? { written: 0, dropped: 0, failed: 0 };
+        const syncFigures = [syncs.written, syncs.dropped, syncs.failed];
+        const syncTotals = [totals.figures[S_SYNCS_WRITTEN]!, totals.figures[S_SYNCS_DROPPED]!, totals.figures[S_SYNCS_FAILED]!];
+        origins.advance(`o\u0000${id}\u0000${shard.generation}`, syncFigures, syncTotals);
+        totals.figures.splice(S_SYNCS_WRITTEN, 3, ...syncTotals);
         const c = shard.clients;
         if (!c) continue;
         origins.advance(`s\u0000${id}\u0000${shard.generation}`, [c.consumerRxBytes, c.producerTxBytes, c.producerTxErrors, c.producerTxRetries], totals.figures);
@@ -256,6 +264,9 @@ export function createMetrics(view: EngineView, options: MetricsOptions): Kmirro
       family('producerSentBytes').add(labels, figures[S_TX]!);
       family('producerRequestErrors').add(labels, figures[S_ERRORS]!);
       family('producerRequestRetries').add(labels, figures[S_RETRIES]!);
+      family('offsetSyncs').add({ ...labels, result: 'written' }, figures[S_SYNCS_WRITTEN]!);
+      family('offsetSyncs').add({ ...labels, result: 'dropped' }, figures[S_SYNCS_DROPPED]!);
+      family('offsetSyncs').add({ ...labels, result: 'failed' }, figures[S_SYNCS_FAILED]!);
     }
 
     collectCheckpoints(flows, now, family);

@@ -13,7 +13,7 @@ export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 export type LabelName =
   | 'flow' | 'source' | 'target' | 'topic' | 'partition'
-  | 'status' | 'state' | 'group' | 'upstream' | 'shard' | 'client';
+  | 'status' | 'state' | 'group' | 'upstream' | 'shard' | 'client' | 'result';
 
 /**
  * How a per-partition metric loses its `partition` label when partition labels are folded:
@@ -195,6 +195,11 @@ export const METRICS = {
   producerRequestRetries: {
     name: 'kmirror_producer_request_retries_total', type: 'counter', labels: SHARD,
     help: 'librdkafka target producer: request retries (txretries).',
+  },
+  offsetSyncs: {
+    name: 'kmirror_offset_syncs_total', type: 'counter', labels: [...SHARD, 'result'],
+    help: 'Offset syncs the shard wrote to the offset-syncs topic (result="written"), dropped because its producer queue was full ' +
+      '("dropped"), or the cluster refused ("failed"). Dropped or failed syncs make translation inexact (never skipping) until the next sync.',
   },
 } as const satisfies Record<string, MetricDefinition>;
 
