@@ -32,7 +32,7 @@ import { createTopic, measureLatency, OffsetWatcher, preload, verifyHead, type L
 import { machineInfo } from './lib/machine.js';
 import { COMPRESSIONS, mm2Properties, type Compression } from './lib/mm2-properties.js';
 import { Payload } from './lib/payload.js';
-import { foreignActivity, snapshotMachine, TreeMonitor, type ForeignActivity } from './lib/proc.js';
+import { foreignActivity, snapshotMachine, TreeMonitor, waitForQuiet, type ForeignActivity } from './lib/proc.js';
 import { createReplicator, type KmirrorEntry, type Replicator, type ReplicatorProcess,
   type StopResult } from './lib/replicators.js';
 
@@ -226,27 +226,6 @@ function warnForeign(tag: string, phase: string, activity: ForeignActivity): voi
     `(${activity.top.map((t) => `${t.seconds} s ${t.command}`).join('; ')})`);
 }
 
-/** Waits until processes outside the benchmark use less than --max-foreign-cores (sampled over 3 s). */
-async function waitForQuiet(options: Options, tag: string): Promise<void> {
-  const started = performance.now();
-  let lastLog = -Infinity;
-  for (;;) {
-    const before = snapshotMachine();
-    await delay(3_000);
-    const activity = foreignActivity(before, snapshotMachine());
-    if (activity.cores <= options.maxForeignCores) return;
-    const waited = (performance.now() - started) / 1000;
-    if (waited > options.quietWaitSeconds) {
-      log(`${tag}: the machine is still busy after ${Math.round(waited)} s (${activity.cores} cores); going ahead`);
-      return;
-    }
-    if (waited - lastLog >= 30) {
-      lastLog = waited;
-      log(`${tag}: waiting for a quiet machine: other processes use ${activity.cores} cores ` +
-        `(${activity.top.map((t) => t.command.slice(0, 80)).join('; ')})`);
-    }
-  }
-}
 
 /**
  * startLocalClusters, tried up to three times: its random cluster id is base64url and starts with
@@ -287,7 +266,7 @@ async function runVariant(replicator: Replicator, compression: Compression, opti
   let clusters: LocalClusters | undefined;
   let targetWatch: OffsetWatcher | undefined;
   try {
-    await waitForQuiet(options, tag);
+    await waitForQuiet(options, (line) => log(`${tag}: ${line}`));
     log(`${tag}: starting fresh source and target clusters`);
     clusters = await startClusters(options, tag);
     running.clusters = clusters;

@@ -43,7 +43,7 @@ import { createTopic, preload } from './lib/clients.js';
 import { machineInfo } from './lib/machine.js';
 import { mm2Properties } from './lib/mm2-properties.js';
 import { Payload } from './lib/payload.js';
-import { foreignActivity, snapshotMachine, TreeMonitor, type ForeignActivity } from './lib/proc.js';
+import { foreignActivity, snapshotMachine, TreeMonitor, waitForQuiet, type ForeignActivity } from './lib/proc.js';
 import { createReplicator, type KmirrorEntry, type ReplicatorProcess } from './lib/replicators.js';
 
 const TOPIC = 'bench';
@@ -336,32 +336,12 @@ interface FormatResult {
 
 type Ceiling = Omit<FormatResult, 'format' | 'targetMet' | 'kmirrorCores'> & { readonly server: string };
 
-/** Waits until processes outside the benchmark use at most --max-foreign-cores (sampled over 3 s), up to --quiet-wait-seconds. */
-async function waitForQuiet(options: Options): Promise<void> {
-  const started = performance.now();
-  let lastLog = -Infinity;
-  for (;;) {
-    const before = snapshotMachine();
-    await delay(3_000);
-    const activity = foreignActivity(before, snapshotMachine());
-    if (activity.cores <= options.maxForeignCores) return;
-    const waited = (performance.now() - started) / 1000;
-    if (waited > options.quietWaitSeconds) {
-      log(`the machine is still busy after ${Math.round(waited)} s (${activity.cores} cores); going ahead`);
-      return;
-    }
-    if (waited - lastLog >= 30) {
-      lastLog = waited;
-      log(`waiting for a quiet machine: other processes use ${activity.cores} cores (${activity.top.map((t) => t.command.slice(0, 80)).join('; ')})`);
-    }
-  }
-}
 
 /** Warm-up, a quiet machine, then the load; measured again (up to --retry-disturbed times) when other processes disturbed it. */
 async function measureLoad(job: LoadJob, client: SidecarClient, monitor: TreeMonitor, options: Options) {
   for (let attempt = 0; ; attempt++) {
     if (options.warmupSeconds > 0) await loadOnce({ ...job, seconds: options.warmupSeconds });
-    await waitForQuiet(options);
+    await waitForQuiet(options, log);
     const copied0 = await client.copied();
     const cpu0 = monitor.sample().cpuSeconds;
     const machine0 = snapshotMachine();

@@ -208,3 +208,29 @@ export function foreignActivity(before: MachineSnapshot, after: MachineSnapshot)
     top: used.slice(0, 3).map((u) => ({ pid: u.pid, seconds: r2(u.seconds), command: commandOf(u.pid) })),
   };
 }
+
+/**
+ * Waits until processes outside the benchmark use at most `maxForeignCores` (sampled over 3 s),
+ * giving up (and saying so) after `quietWaitSeconds`; reports what keeps the machine busy every 30 s.
+ */
+export async function waitForQuiet(options: { readonly maxForeignCores: number; readonly quietWaitSeconds: number },
+  log: (line: string) => void): Promise<void> {
+  const started = performance.now();
+  let lastLog = -Infinity;
+  for (;;) {
+    const before = snapshotMachine();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const activity = foreignActivity(before, snapshotMachine());
+    if (activity.cores <= options.maxForeignCores) return;
+    const waited = (performance.now() - started) / 1000;
+    if (waited > options.quietWaitSeconds) {
+      log(`the machine is still busy after ${Math.round(waited)} s (${activity.cores} cores); going ahead`);
+      return;
+    }
+    if (waited - lastLog >= 30) {
+      lastLog = waited;
+      log(`waiting for a quiet machine: other processes use ${activity.cores} cores ` +
+        `(${activity.top.map((t) => t.command.slice(0, 80)).join('; ')})`);
+    }
+  }
+}
