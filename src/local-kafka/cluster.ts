@@ -170,10 +170,17 @@ export class LocalKafkaCluster {
     await rm(join(this.dir, 'pid'), { force: true });
   }
 
-  /** Restarts the broker on its data, same ports (`hard`: SIGKILL instead of a controlled shutdown). */
-  async restart(options: { hard?: boolean } = {}): Promise<void> {
+  /**
+   * Restarts the broker on its data, same ports (`hard`: SIGKILL instead of a controlled
+   * shutdown). `whileDown` runs between the stop and the start (tests check what clients see then).
+   */
+  async restart(options: { hard?: boolean; whileDown?: () => Promise<void> } = {}): Promise<void> {
     await this.stopProcess(options.hard ? 'SIGKILL' : 'SIGTERM', 20_000);
-    await this.launch();
+    try {
+      await options.whileDown?.();
+    } finally {
+      await this.launch();
+    }
   }
 
 }

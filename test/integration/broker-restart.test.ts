@@ -32,7 +32,12 @@ describe('broker restarts', () => {
     }));
     const remote = `east.${topic}`;
     await waitFor('a first part copied', async () => (await totalRecords(west.bootstrapServers, remote, 3).catch(() => 0)) > 5_000, 60_000, 20);
-    await west.restart({ hard: true });
+    await west.restart({
+      hard: true,
+      // Readiness follows the clients' connections (librdkafka statistics, every 5 s).
+      whileDown: () => waitFor('not ready while the target is down', () =>
+        engine.engine.readiness().reasons.some((r) => r.includes('has no connection to west')), 30_000, 100).then(() => undefined),
+    });
     await waitFor('more copied after the target came back', async () => (await totalRecords(west.bootstrapServers, remote, 3)) > 30_000, 90_000, 50);
     await east.restart();
     await waitFor('positions at the end', () => engine.partitions().length === 3 && engine.partitions().every((p) => p.committed === count / 3), 120_000, 200);
@@ -42,5 +47,6 @@ describe('broker restarts', () => {
     const missing = Array.from({ length: count }, (_, i) => `r${i}`).filter((v) => !seen.has(v));
     expect(missing).toEqual([]);
     expect(engine.partitions().every((p) => p.status === 'RUNNING')).toBe(true);
+    await waitFor('ready again', () => engine.engine.readiness().ready, 30_000, 100);
   }, 300_000);
 });
