@@ -4,7 +4,7 @@ import { InternalProducer } from '../kafka/internal-producer.js';
 import type { Logger } from '../log.js';
 import { Checkpoint } from '../mirror-client/checkpoint.js';
 import { OffsetSync } from '../mirror-client/offset-sync.js';
-import { readPartitionTo } from '../mirror-client/partition-reader.js';
+import { partitionBounds, readPartitionTo } from '../mirror-client/partition-reader.js';
 import { isRecordFormatError } from '../mirror-client/record-format-error.js';
 import { Admin, readRecords, type NativeAdmin, type RdkafkaSettings, type ReadRecord } from '../native/addon.js';
 import { GroupFilter, type ReplicationPolicy } from '../policy/index.js';
@@ -156,22 +156,19 @@ export class CheckpointEmitter {
         const translation = this.store.translate(o.topic, o.partition, o.offset);
         const downstreamOffset = translation?.offset ?? -1;
         const emittedKey = `${remoteTopic}\0${o.partition}`;
-        let last = this.emitted.get(group)?.get(emittedKey);
+        const last = this.emitted.get(group)?.get(emittedKey);
         if (downstreamOffset >= 0 && runner.owns(o.topic, o.partition) &&
             (last === undefined || o.offset < last.upstreamOffset || downstreamOffset > last.downstreamOffset)) {
           const checkpoint = new Checkpoint({ consumerGroupId: group, topicPartition: { topic: remoteTopic, partition: o.partition },
             upstreamOffset: o.offset, downstreamOffset, metadata: o.metadata ?? '' });
           records.push({ key: checkpoint.recordKey(), value: checkpoint.recordValue() });
-          last = { upstreamOffset: o.offset, downstreamOffset, atMs: started };
-          emitting.push([group, emittedKey, last]);
+          emitting.push([group, emittedKey, { upstreamOffset: o.offset, downstreamOffset, atMs: started }]);
         }
         const tail = this.store.tail(o.topic, o.partition);
         partitions.push({
           topic: o.topic, partition: o.partition, remoteTopic,
           upstreamOffset: o.offset, downstreamOffset, metadata: o.metadata ?? '',
-          ...(last && { lastEmitted: last }),
-          reread: last && downstreamOffset >= 0 ? Math.max(0, downstreamOffset - last.downstreamOffset) : 0,
-          skipped: last && downstreamOffset >= 0 ? Math.max(0, last.downstreamOffset - downstreamOffset) : 0,
+          reread: 0, skipped: 0, // set below, against the checkpoints actually written
           unreplicated: translation?.ahead && tail ? o.offset - tail.upstream - 1 : 0,
         });
       }
@@ -197,10 +194,10 @@ export class CheckpointEmitter {
         byPartition.set(key, value);
       }
       this.emittedCount += records.length;
-      // Exposure against the checkpoints just written.
-      for (const [group, status] of this.groupStatus) {
-        this.groupStatus.set(group, { ...status, partitions: status.partitions.map((p) => this.withExposure(group, p)) });
-      }
+    }
+    // Exposure: what failing over now, with the checkpoints written so far, would re-read or skip.
+    for (const [group, status] of this.groupStatus) {
+      this.groupStatus.set(group, { ...status, partitions: status.partitions.map((p) => this.withExposure(group, p)) });
     }
     this.lastLatencyMs = Date.now() - started;
     this.lastEmitMs = Date.now();
@@ -247,7 +244,7 @@ export class CheckpointEmitter {
           `skipped a corrupt record on ${location.topic} partition 0 at offset ${record.offset}: ${err.recordType} ${err.part}: ${err.reason}`);
       }
     };
-    this.syncsNext = await readPartitionTo(read, location.consumer, location.topic, 0, from, latest, Date.now() + READ_DEADLINE_MS, onRecord);
+    this.syncsNext = await readPartitionTo(readRecords, location.consumer, location.topic, 0, from, latest, Date.now() + READ_DEADLINE_MS, onRecord);
   }
 
   /** Learns the last checkpoint written for each group and partition (by any process, before any restart). */
@@ -257,7 +254,7 @@ export class CheckpointEmitter {
     const timeout = this.settings['admin.timeout.ms'];
     const bounds = await partitionBounds(this.targetAdmin, this.checkpointsTopic, timeout);
     if (bounds && bounds.latest > bounds.earliest) {
-      await readPartitionTo(read, settings, this.checkpointsTopic, 0, bounds.earliest, bounds.latest, Date.now() + READ_DEADLINE_MS, (record) => {
+      await readPartitionTo(readRecords, settings, this.checkpointsTopic, 0, bounds.earliest, bounds.latest, Date.now() + READ_DEADLINE_MS, (record) => {
         try {
           if (record.value === null) return;
           const c = Checkpoint.deserialize(record.key, record.value);
@@ -383,31 +380,3 @@ export class CheckpointEmitter {
     this.syncsAdmin.close();
   }
 }
-
-/**
- * First and end offset of partition 0 of `topic`; undefined when the topic does not exist.
- * librdkafka answers for a topic it has not seen yet with "no leaders found" until its metadata
- * is refreshed, so a failure is checked against fresh metadata (which also refreshes the cache).
- */
-async function partitionBounds(admin: NativeAdmin, topic: string, timeoutMs: number): Promise<{ earliest: number; latest: number } | undefined> {
-  const list = async () => {
-    const [earliest, latest] = await Promise.all((['earliest', 'latest'] as const).map(async (spec) => {
-      const [result] = await admin.listOffsets([{ topic, partition: 0, spec }], timeoutMs);
-      if (!result || result.error) throw new Error(`cannot list the offsets of ${topic}: ${result?.error?.name ?? 'no answer'}`);
-      return result.offset;
-    }));
-    return { earliest: earliest!, latest: latest! };
-  };
-  try {
-    return await list();
-  } catch (err) {
-    const metadata = await admin.metadata(timeoutMs);
-    const found = metadata.topics.find((t) => t.name === topic);
-    if (!found || found.error?.name === 'UNKNOWN_TOPIC_OR_PART') return undefined;
-    if (found.partitions.length === 0) throw err;
-    return list();
-  }
-}
-
-const read = (settings: RdkafkaSettings, topic: string, partition: number, from: number, count: number, timeoutMs: number) =>
-  readRecords(settings, topic, partition, from, count, timeoutMs);

@@ -306,10 +306,6 @@ export class FlowRunner {
     return this.checkpoints?.translate(group);
   }
 
-  /** Runs a checkpoint round now (tests); resolves when it is done. */
-  async emitCheckpoints(): Promise<void> {
-    await this.checkpoints?.runRound();
-  }
 
   heartbeatStatus(emitter: { lastHeartbeat: number } | undefined): HeartbeatStatus {
     const { flow, policy } = this.deps;
@@ -317,7 +313,7 @@ export class FlowRunner {
     let lastReplicatedMs = -1;
     for (const slot of this.slots) {
       for (const p of slot.partitions) {
-        if (policy.isHeartbeatsTopic(p.topic) && p.topic === policy.heartbeatsTopic()) lastReplicatedMs = Math.max(lastReplicatedMs, p.lastTimestamp);
+        if (p.topic === policy.heartbeatsTopic()) lastReplicatedMs = Math.max(lastReplicatedMs, p.lastTimestamp);
       }
     }
     return { flow: flow.name, upstream: flow.source, target: flow.target, lastEmittedMs: emitter?.lastHeartbeat ?? -1, lastReplicatedMs };

@@ -167,11 +167,6 @@ export class OffsetSyncStore {
     return this.partitions.get(topic)?.get(partition)?.translate(offset);
   }
 
-  /** Whether any sync of the partition is known. */
-  has(topic: string, partition: number): boolean {
-    return (this.partitions.get(topic)?.get(partition)?.size ?? 0) > 0;
-  }
-
   /** The newest known (upstream, downstream) pair of the partition, or undefined. */
   tail(topic: string, partition: number): { upstream: number; downstream: number } | undefined {
     const syncs = this.partitions.get(topic)?.get(partition);

@@ -1,5 +1,5 @@
 import { ErrorCodes, KmirrorError } from '../errors.js';
-import type { RdkafkaSettings, ReadRecord } from '../native/addon.js';
+import type { NativeAdmin, RdkafkaSettings, ReadRecord } from '../native/addon.js';
 
 /** As the native addon's `readRecords`: up to `count` records from `fromOffset`, waiting at most `timeoutMs`. */
 export type ReadRecords = (settings: RdkafkaSettings, topic: string, partition: number, fromOffset: number, count: number,
@@ -53,4 +53,31 @@ export async function readPartitionTo(read: ReadRecords, settings: RdkafkaSettin
     if (fresh === 0 && records.length < want) break;
   }
   return Math.max(next, end);
+}
+
+/**
+ * First and end offset of partition 0 of `topic`; undefined when the topic does not exist.
+ * librdkafka answers for a topic it has not seen yet with "no leaders found" until its metadata
+ * is refreshed, so a failure is checked against fresh metadata (which also refreshes the cache).
+ * (MirrorClient has its own, which names the checkpoints topics that do exist when one is missing.)
+ */
+export async function partitionBounds(admin: Pick<NativeAdmin, 'listOffsets' | 'metadata'>, topic: string,
+  timeoutMs: number): Promise<{ earliest: number; latest: number } | undefined> {
+  const list = async () => {
+    const [earliest, latest] = await Promise.all((['earliest', 'latest'] as const).map(async (spec) => {
+      const [result] = await admin.listOffsets([{ topic, partition: 0, spec }], timeoutMs);
+      if (!result || result.error) throw new Error(`cannot list the offsets of ${topic}: ${result?.error?.name ?? 'no answer'}`);
+      return result.offset;
+    }));
+    return { earliest: earliest!, latest: latest! };
+  };
+  try {
+    return await list();
+  } catch (err) {
+    const metadata = await admin.metadata(timeoutMs);
+    const found = metadata.topics.find((t) => t.name === topic);
+    if (!found || found.error?.name === 'UNKNOWN_TOPIC_OR_PART') return undefined;
+    if (found.partitions.length === 0) throw err;
+    return list();
+  }
 }

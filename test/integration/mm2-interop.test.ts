@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Mm2Replicator } from '../../bench/lib/replicators.js';
 import { MirrorClient } from '../../src/mirror-client/mirror-client.js';
-import { Admin } from '../../src/native/addon.js';
 import { bootstrap, createTopic, produce, uniqueTopic } from '../support/kafka.js';
-import { waitFor } from '../support/kmirror.js';
+import { setGroupOffsets, waitFor } from '../support/kmirror.js';
 
 describe('interop with Apache MirrorMaker 2', () => {
   it("kmirror's translateOffsets reads the checkpoints Apache MM2 writes", async () => {
@@ -15,10 +14,7 @@ describe('interop with Apache MirrorMaker 2', () => {
     await createTopic(bootstrap('source'), topic, 2);
     await produce(bootstrap('source'), topic, Array.from({ length: 600 }, (_, i) => ({ partition: i % 2, value: `v${i}` })));
     const committed = [150, 37];
-    const admin = new Admin({ 'bootstrap.servers': bootstrap('source') });
-    await waitFor('group offsets committed', async () =>
-      (await admin.alterConsumerGroupOffsets(group, committed.map((offset, partition) => ({ topic, partition, offset })), 10_000))
-        .every((r) => r.error === null), 30_000, 200).finally(() => admin.close());
+    await setGroupOffsets(bootstrap('source'), group, committed.map((offset, partition) => ({ topic, partition, offset })));
 
     // Aliases of their own keep MM2's internal topics apart from kmirror's on the shared test clusters.
     const [from, to] = [uniqueTopic('mm2src').replace('-', ''), uniqueTopic('mm2tgt').replace('-', '')];

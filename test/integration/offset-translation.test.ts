@@ -11,7 +11,7 @@ import { readPartitionTo } from '../../src/mirror-client/partition-reader.js';
 import { Admin, readRecords, type ReadRecord } from '../../src/native/addon.js';
 import { packageRoot } from '../../src/paths.js';
 import { bootstrap, createTopic, produce, uniqueTopic } from '../support/kafka.js';
-import { endOffsets, mm2Properties, startEngine, waitFor } from '../support/kmirror.js';
+import { endOffsets, mm2Properties, setGroupOffsets, startEngine, waitFor } from '../support/kmirror.js';
 
 const clusters = () => ({ source: bootstrap('source'), target: bootstrap('target') });
 
@@ -23,22 +23,6 @@ async function readAllThroughGaps(servers: string, topic: string, partitions: nu
     await readPartitionTo(readRecords, { 'bootstrap.servers': servers }, topic, partition, 0, end, Date.now() + 60_000, (r) => records.push(r));
     return records;
   }));
-}
-
-/** Commits offsets for a group with no members (as a consumer that stopped there would have). */
-async function setGroupOffsets(servers: string, group: string, offsets: readonly { topic: string; partition: number; offset: number }[]): Promise<void> {
-  const admin = new Admin({ 'bootstrap.servers': servers });
-  try {
-    // A fresh cluster's group coordinator may still be loading: wait for it.
-    await waitFor(`offsets of ${group} committed`, async () => {
-      const results = await admin.alterConsumerGroupOffsets(group, offsets, 10_000);
-      const failed = results.find((r) => r.error);
-      if (failed) throw new Error(`alter ${group}: ${failed.error!.name}`);
-      return true;
-    }, 30_000, 200);
-  } finally {
-    admin.close();
-  }
 }
 
 /** The first record a consumer of `group` gets from each partition of `topic` on `servers` (committed offsets, no reset). */

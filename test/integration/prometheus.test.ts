@@ -9,10 +9,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { Admin, RecordProducer } from '../../src/native/addon.js';
+import { RecordProducer } from '../../src/native/addon.js';
 import { packageRoot } from '../../src/paths.js';
 import { bootstrap, createTopic, uniqueTopic } from '../support/kafka.js';
-import { mm2Properties, spawnKmirror, waitFor } from '../support/kmirror.js';
+import { mm2Properties, setGroupOffsets, spawnKmirror, waitFor } from '../support/kmirror.js';
 
 function findOnPath(program: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -116,23 +116,14 @@ describe.skipIf(skip)('Prometheus scraping kmirror', () => {
     await createTopic(source, topic, 2);
     // A consumer group that has read part of the topic on the source: something to checkpoint and to be exposed on failover.
     const group = uniqueTopic('metrics-app');
-    const admin = new Admin({ 'bootstrap.servers': source });
+    const producer = new RecordProducer({ 'bootstrap.servers': source, 'linger.ms': '5' });
     try {
-      const producer = new RecordProducer({ 'bootstrap.servers': source, 'linger.ms': '5' });
-      try {
-        producer.produce(topic, Array.from({ length: 200 }, (_, i) => ({ partition: i % 2, value: Buffer.from(`record ${i}`) })));
-        expect(producer.flush(30_000)).toMatchObject({ delivered: 200, failed: 0 });
-      } finally {
-        producer.close();
-      }
-      // The group coordinator may still be loading on a fresh cluster (NOT_COORDINATOR): retried.
-      await waitFor(`${group}'s offsets committed on the source`, async () => {
-        const committed = await admin.alterConsumerGroupOffsets(group, [{ topic, partition: 0, offset: 40 }, { topic, partition: 1, offset: 60 }], 10_000);
-        return committed.every((c) => c.error === null) || undefined;
-      }, 60_000, 500);
+      producer.produce(topic, Array.from({ length: 200 }, (_, i) => ({ partition: i % 2, value: Buffer.from(`record ${i}`) })));
+      expect(producer.flush(30_000)).toMatchObject({ delivered: 200, failed: 0 });
     } finally {
-      admin.close();
+      producer.close();
     }
+    await setGroupOffsets(source, group, [{ topic, partition: 0, offset: 40 }, { topic, partition: 1, offset: 60 }]);
 
     const sidecarPort = await freePort();
     const kmirror = spawnKmirror(mm2Properties({ source, target }, {

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { Admin } from '../../src/native/addon.js';
 import { packageRoot } from '../../src/paths.js';
 import { bootstrap, createTopic, produce, uniqueTopic } from '../support/kafka.js';
-import { endOffsets, mm2Properties, spawnKmirror, waitFor } from '../support/kmirror.js';
+import { endOffsets, mm2Properties, setGroupOffsets, spawnKmirror, waitFor } from '../support/kmirror.js';
 
 const TOKEN = 'test-token-5c1f-9a7e-41d2';
 
@@ -17,10 +16,7 @@ describe('the sidecar of a running kmirror (real clusters)', () => {
     await createTopic(bootstrap('source'), topic, 2);
     await produce(bootstrap('source'), topic, Array.from({ length: 100 }, (_, i) => ({ partition: i % 2, value: `a${i}` })));
     const group = uniqueTopic('app');
-    const admin = new Admin({ 'bootstrap.servers': bootstrap('source') });
-    await waitFor('group offsets committed', async () =>
-      (await admin.alterConsumerGroupOffsets(group, [{ topic, partition: 0, offset: 30 }, { topic, partition: 1, offset: 40 }], 10_000))
-        .every((r) => r.error === null), 30_000, 200).finally(() => admin.close());
+    await setGroupOffsets(bootstrap('source'), group, [{ topic, partition: 0, offset: 30 }, { topic, partition: 1, offset: 40 }]);
 
     const kmirror = spawnKmirror(mm2Properties({ source: bootstrap('source'), target: bootstrap('target') }, {
       'source->target.enabled': true, 'source->target.topics': topic,

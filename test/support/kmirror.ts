@@ -155,3 +155,22 @@ export function produceRecords(servers: string, topic: string, records: readonly
     producer.close();
   }
 }
+
+/**
+ * Commits offsets for a group with no members, as a consumer that stopped there would have. A
+ * fresh cluster's group coordinator may still be loading (NOT_COORDINATOR): waited out.
+ */
+export async function setGroupOffsets(servers: string, group: string,
+  offsets: readonly { topic: string; partition: number; offset: number }[]): Promise<void> {
+  const admin = new Admin({ 'bootstrap.servers': servers });
+  try {
+    await waitFor(`offsets of ${group} committed`, async () => {
+      const results = await admin.alterConsumerGroupOffsets(group, offsets, 10_000);
+      const failed = results.find((r) => r.error);
+      if (failed) throw new Error(`alter ${group}: ${failed.error!.name}`);
+      return true;
+    }, 60_000, 200);
+  } finally {
+    admin.close();
+  }
+}
