@@ -10,6 +10,7 @@ import Benchmark from 'benchmark';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { startLocalClusters } from '../src/local-kafka/cluster.js';
 import { Admin, Shard } from '../src/native/addon.js';
+import { LATENCY_BUCKETS_MS } from '../src/engine/view.js';
 
 const clusters = await startLocalClusters({ clusters: ['source', 'target'], heapMb: 512 });
 const source = clusters.get('source').bootstrapServers;
@@ -27,6 +28,7 @@ const shard = new Shard({
   positions: { 'bootstrap.servers': target, 'group.id': 'kmirror.micro' },
   startAtEnd: false,
   commitIntervalMs: 250,
+  latencyBucketsMs: LATENCY_BUCKETS_MS,
   topics: [{ source: 'micro', remote: 'source.micro' }],
 });
 const deadline = Date.now() + 60_000;

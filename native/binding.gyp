@@ -10,7 +10,11 @@
       "sources": [
         "src/addon.cc",
         "src/client-config.cc",
-        "src/shard.cc",
+        "src/shard/shard.cc",
+        "src/shard/partition.cc",
+        "src/shard/positions.cc",
+        "src/shard/offset-sync-writer.cc",
+        "src/shard/testing.cc",
         "src/admin.cc",
         "src/record-producer.cc",
         "src/record-reader.cc"

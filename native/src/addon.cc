@@ -7,12 +7,14 @@
 #include "admin.h"
 #include "record-producer.h"
 #include "record-reader.h"
-#include "shard.h"
+#include "shard/shard.h"
+#include "shard/testing.h"
 
 namespace kmirror {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Shard", Shard::Define(env));
+  exports.Set("testing", TestingExports(env));
   exports.Set("Admin", Admin::Define(env));
   exports.Set("RecordProducer", RecordProducer::Define(env));
   exports.Set("readRecords", Napi::Function::New(env, ReadRecords, "readRecords"));

@@ -81,18 +81,18 @@ class AdminWork : public Napi::AsyncWorker {
   using Request = std::function<void(rd_kafka_t*, rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>;
   using Reader = std::function<Json(rd_kafka_event_t*)>;
 
-  AdminWork(Napi::Env env, rd_kafka_t* rk, rd_kafka_admin_op_t op, int timeoutMs, Request request, Reader read)
+  AdminWork(Napi::Env env, AdminHandle rk, rd_kafka_admin_op_t op, int timeoutMs, Request request, Reader read)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), rk_(rk), op_(op),
         timeoutMs_(timeoutMs), request_(std::move(request)), read_(std::move(read)) {}
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
-    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
-    rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk_, op_);
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_.get());
+    rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk_.get(), op_);
     char errstr[256];
     rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs_, errstr, sizeof(errstr));
-    request_(rk_, options, queue);
+    request_(rk_.get(), options, queue);
     rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeoutMs_ + 5000);
     if (!event) {
       error_ = "timed out after " + std::to_string(timeoutMs_) + " ms";
@@ -122,7 +122,7 @@ class AdminWork : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
-  rd_kafka_t* rk_;
+  AdminHandle rk_;  // keeps the client alive until this request ended, even after close()
   rd_kafka_admin_op_t op_;
   int timeoutMs_;
   Request request_;
@@ -249,20 +249,19 @@ Admin::Admin(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Admin>(info) {
   rd_kafka_conf_t* conf = BuildConf(config, role, error);
   if (!conf) throw Napi::Error::New(env, error);
   char errstr[512];
-  rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-  if (!rk_) {
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  if (!rk) {
     rd_kafka_conf_destroy(conf);
     throw Napi::Error::New(env, role + ": " + errstr);
   }
+  rk_ = AdminHandle(rk, rd_kafka_destroy);
 }
 
-Admin::~Admin() {
-  if (rk_) rd_kafka_destroy(rk_);
-}
+Admin::~Admin() = default;
 
+// close(): no new requests; the client itself is destroyed when the last request still running ends.
 Napi::Value Admin::Close(const Napi::CallbackInfo& info) {
-  if (rk_) rd_kafka_destroy(rk_);
-  rk_ = nullptr;
+  rk_.reset();
   return info.Env().Undefined();
 }
 
@@ -273,16 +272,16 @@ Napi::Value Admin::Close(const Napi::CallbackInfo& info) {
 Napi::Value Admin::Metadata(const Napi::CallbackInfo& info) {
   REQUIRE_OPEN(info.Env());
   int timeout = TimeoutArg(info, 0);
-  rd_kafka_t* rk = rk_;
+  AdminHandle rk = rk_;
   // rd_kafka_metadata is synchronous: it runs directly on the libuv pool.
   class MetadataWork : public Napi::AsyncWorker {
    public:
-    MetadataWork(Napi::Env env, rd_kafka_t* rk, int timeout)
+    MetadataWork(Napi::Env env, AdminHandle rk, int timeout)
         : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), rk_(rk), timeout_(timeout) {}
     Napi::Promise Promise() { return deferred_.Promise(); }
     void Execute() override {
       const rd_kafka_metadata_t* md = nullptr;
-      rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 1, nullptr, &md, timeout_);
+      rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 1, nullptr, &md, timeout_);
       if (err) {
         error_ = rd_kafka_err2str(err);
         return;
@@ -317,7 +316,7 @@ Napi::Value Admin::Metadata(const Napi::CallbackInfo& info) {
 
    private:
     Napi::Promise::Deferred deferred_;
-    rd_kafka_t* rk_;
+    AdminHandle rk_;  // keeps the client alive until this request ended, even after close()
     int timeout_;
     Json result_;
     std::string error_;

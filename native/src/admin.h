@@ -5,10 +5,15 @@
 // touches only plain C++ data.
 #pragma once
 
+#include <memory>
+
 #include <librdkafka/rdkafka.h>
 #include <napi.h>
 
 namespace kmirror {
+
+// The client, shared by the Admin object and every request still running on it.
+using AdminHandle = std::shared_ptr<rd_kafka_t>;
 
 class Admin : public Napi::ObjectWrap<Admin> {
  public:
@@ -30,7 +35,7 @@ class Admin : public Napi::ObjectWrap<Admin> {
   Napi::Value AlterConsumerGroupOffsets(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
-  rd_kafka_t* rk_ = nullptr;
+  AdminHandle rk_;
 };
 
 }  // namespace kmirror

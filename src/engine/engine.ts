@@ -15,6 +15,9 @@ export interface EngineOptions {
   readonly batchSize?: number;
 }
 
+/** What the shards get of kmirror.shutdown.timeout.ms: the rest is for the worker pool and the sidecar. */
+const SHUTDOWN_MARGIN_MS = 2_000;
+
 /**
  * The replication engine: the composition root of `kmirror run`. One FlowRunner per enabled
  * flow, all of their shards in one worker pool.
@@ -101,9 +104,13 @@ export class Engine implements EngineView {
     return this.runners.find((r) => r.name === name);
   }
 
-  /** Stops every flow: shards leave their groups after storing their positions. */
-  async stop(): Promise<void> {
-    await Promise.all([...this.runners.map((r) => r.stop()), ...this.heartbeats_.map((h) => h.stop())]);
+  /**
+   * Stops every flow within about `timeoutMs` (kmirror.shutdown.timeout.ms): shards leave their
+   * groups after storing the positions of what the target acknowledged.
+   */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    const shardTimeout = Math.max(1_000, timeoutMs - SHUTDOWN_MARGIN_MS);
+    await Promise.all([...this.runners.map((r) => r.stop(shardTimeout)), ...this.heartbeats_.map((h) => h.stop())]);
     await this.pool.destroy();
     this.log.info('kmirror stopped');
   }

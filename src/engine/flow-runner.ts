@@ -51,11 +51,14 @@ interface ShardSlot {
   utilisation: number;
   running: boolean;
   generation: number;
+  /** Failures in a row, each soon after its start (restarts back off by it). */
+  failures: number;
   clients?: ClientStats | undefined;
   offsetSyncs?: { written: number; dropped: number; failed: number } | undefined;
 }
 
 const RETRY_MS = 10_000;
+const RESTART_BACKOFF_MAX_MS = 60_000;
 
 /**
  * Runs one flow `A->B` in this process: keeps remote topics in line (TopicSync) and runs
@@ -69,6 +72,7 @@ export class FlowRunner {
   private readonly checkpoints: CheckpointEmitter | undefined;
   private readonly slots: ShardSlot[];
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly restarts = new Set<NodeJS.Timeout>();
   private readonly lost = new Map<string, number>();
   private routes: readonly TopicRoute[] = [];
   private lastRefreshError: string | undefined;
@@ -98,7 +102,7 @@ export class FlowRunner {
       });
     }
     this.slots = Array.from({ length: flow.settings['tasks.max'] }, (_, index) =>
-      ({ index, handle: undefined, partitions: [], utilisation: 0, running: false, generation: 0 }));
+      ({ index, handle: undefined, partitions: [], utilisation: 0, running: false, generation: 0, failures: 0 }));
   }
 
   get name(): string {
@@ -190,16 +194,23 @@ export class FlowRunner {
     slot.partitions = [];
     slot.clients = undefined;
     slot.offsetSyncs = undefined;
+    const startedAt = Date.now();
     handle.done.then(() => {
       slot.running = false;
     }, (err: unknown) => {
       slot.running = false;
       if (this.stopping) return;
-      log.error({ flow: flow.name, shard: slot.index, err: (err as Error).message }, 'shard stopped with an error; restarting it');
+      // Restarts back off (1 s, 2 s, 4 s … 60 s) while the shard keeps failing soon after it starts.
+      slot.failures = Date.now() - startedAt > RESTART_BACKOFF_MAX_MS ? 1 : slot.failures + 1;
+      const delay = Math.min(RESTART_BACKOFF_MAX_MS, 1000 * 2 ** (slot.failures - 1));
+      log.error({ flow: flow.name, shard: slot.index, err: (err as Error).message, restartInMs: delay, failures: slot.failures },
+        'shard stopped with an error (its clients closed); restarting it');
       const timer = setTimeout(() => {
+        this.restarts.delete(timer);
         if (!this.stopping) this.startShard(slot);
-      }, 5_000);
+      }, delay);
       timer.unref();
+      this.restarts.add(timer);
     });
   }
 
@@ -230,12 +241,23 @@ export class FlowRunner {
       case 'partition-failed':
         log.error(fields, `partition FAILED: ${event.message}`);
         break;
+      case 'written-past-failure':
+        log.error(fields, `INVARIANT BROKEN: ${event.message}`);
+        break;
       case 'source-truncated':
       case 'fatal':
       case 'error':
         log.error(fields, event.message);
         break;
       case 'partition-waiting':
+        log.warn(fields, `partition WAITING: ${event.message}`);
+        break;
+      case 'partition-isolating':
+        log.warn(fields, `partition ISOLATING: ${event.message}`);
+        break;
+      case 'producer-reset':
+        log.warn({ ...fields, resets: event.count }, event.message);
+        break;
       case 'topic-missing':
       case 'commit-failed':
         log.warn(fields, event.message);
@@ -243,10 +265,19 @@ export class FlowRunner {
       case 'partition-paused':
         log.info(fields, `partition PAUSED: ${event.message}`);
         break;
+      case 'partition-resumed':
+        log.info(fields, `partition RUNNING: ${event.message}`);
+        break;
       case 'assigned':
       case 'revoked':
         log.info({ flow: this.name, shard, partitions: event.count }, `partitions ${event.kind}${event.message ? ` (${event.message})` : ''}`);
         break;
+      default: {
+        // Every kind the addon names is handled above (a new one fails type-checking here); one
+        // the addon sends without TypeScript knowing it is a bug, said out loud.
+        const unknown: never = event.kind;
+        log.error({ ...fields, kind: unknown }, `unknown shard event: ${event.message}`);
+      }
     }
   }
 
@@ -319,12 +350,15 @@ export class FlowRunner {
     return { flow: flow.name, upstream: flow.source, target: flow.target, lastEmittedMs: emitter?.lastHeartbeat ?? -1, lastReplicatedMs };
   }
 
-  async stop(): Promise<void> {
+  /** Stops the shards within about `timeoutMs`: each stores the positions of what the target acknowledged. */
+  async stop(timeoutMs = 30_000): Promise<void> {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.restarts) clearTimeout(timer);
+    // The shards are told first: their close runs while the checkpoint emitter finishes.
+    for (const slot of this.slots) slot.handle?.send({ type: 'stop', timeoutMs });
     await this.refreshing;
     await this.checkpoints?.stop();
-    for (const slot of this.slots) slot.handle?.send({ type: 'stop' });
     await Promise.allSettled(this.slots.map((s) => s.handle?.done));
     this.sourceAdmin.close();
     this.targetAdmin.close();

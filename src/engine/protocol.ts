@@ -43,7 +43,8 @@ export type ToShard =
   | { readonly type: 'resume-partition'; readonly topic: string; readonly partition: number }
   | { readonly type: 'pause-partition'; readonly topic: string; readonly partition: number }
   | { readonly type: 'resume-waiting' }
-  | { readonly type: 'stop' };
+  /** Leave the group and close within timeoutMs (positions of acknowledged records stored first). */
+  | { readonly type: 'stop'; readonly timeoutMs: number };
 
 /** worker → main */
 export type FromShard =

@@ -2,6 +2,7 @@ import type { FlowConfig } from '../config/mirror-config.js';
 import { toRdkafkaSettings } from '../kafka/client-config.js';
 import type { ShardOptions, TopicRoute } from '../native/addon.js';
 import type { OffsetSyncsLocation } from './offset-syncs-location.js';
+import { LATENCY_BUCKETS_MS } from './view.js';
 
 /**
  * The consumer group a flow's shards join on the source cluster to share its partitions
@@ -47,15 +48,19 @@ export function shardOptions(flow: FlowConfig, index: number, topics: readonly T
   // The fetcher learns about new source partitions from its own metadata refreshes: no less
   // often than kmirror looks for them, so new partitions are copied soon after they are mirrored.
   const metadataRefresh = String(Math.min(300_000, flow.settings['refresh.topics.interval.seconds'] * 1000));
+  const producer = toRdkafkaSettings(flow.clients.targetProducer).settings;
   return {
     name: `${flow.name}#${index}`,
     consumer: { ...CONSUMER_DEFAULTS, 'topic.metadata.refresh.interval.ms': metadataRefresh, ...consumer,
       'group.id': group, 'client.id': `kmirror-${flow.name}-${index}` },
-    producer: { ...PRODUCER_DEFAULTS, 'topic.metadata.refresh.interval.ms': metadataRefresh, ...toRdkafkaSettings(flow.clients.targetProducer).settings, 'client.id': `kmirror-${flow.name}-${index}` },
+    producer: { ...PRODUCER_DEFAULTS, 'topic.metadata.refresh.interval.ms': metadataRefresh, ...producer, 'client.id': `kmirror-${flow.name}-${index}` },
     positions: { ...positions, 'group.id': group, 'client.id': `kmirror-${flow.name}-${index}-positions` },
     startAtEnd,
     commitIntervalMs: flow.settings['offset.flush.interval.ms'],
     topics,
+    latencyBucketsMs: LATENCY_BUCKETS_MS,
+    // Large records replicate without tuning, unless mm2.properties caps the producer itself.
+    followTopicLimits: producer['message.max.bytes'] === undefined,
     emitOffsetSyncs: flow.settings['emit.offset-syncs.enabled'],
     offsetLagMax: flow.settings['offset.lag.max'],
     ...(offsetSyncs && flow.settings['emit.offset-syncs.enabled'] && {

@@ -8,13 +8,16 @@ import { Shard } from '../native/addon.js';
 import { clientStats } from './client-stats.js';
 import type { ClientStats, FromShard, ShardResult, ShardTask, ToShard } from './protocol.js';
 
+/** How long a failed shard may take to leave its group before its replacement starts. */
+const FAILED_CLOSE_MS = 10_000;
+
 export default async function runShard(task: ShardTask): Promise<ShardResult> {
   const shard = new Shard(task.options);
   const post = (message: FromShard) => task.port.postMessage(message);
-  let stopping = false;
+  let stopping: { timeoutMs: number } | undefined;
   const pending: ToShard[] = [];
   task.port.on('message', (message: ToShard) => {
-    if (message.type === 'stop') stopping = true;
+    if (message.type === 'stop') stopping = { timeoutMs: message.timeoutMs };
     else pending.push(message);
   });
 
@@ -23,7 +26,7 @@ export default async function runShard(task: ShardTask): Promise<ShardResult> {
   let lastStats = { consumer: '', producer: '' };
   let clients: ClientStats | undefined;
   try {
-    while (!stopping) {
+    while (stopping === undefined) {
       for (const message of pending.splice(0)) apply(shard, message);
       const started = performance.now();
       const moved = shard.pump(task.batchSize, 100);
@@ -42,17 +45,25 @@ export default async function runShard(task: ShardTask): Promise<ShardResult> {
         });
         lastReport = now;
         busy = 0;
-        // A fatal client error (e.g. the idempotent producer lost its sequence) cannot be
-        // recovered in place: end the task; the flow runner starts a fresh shard from the stored positions.
+        // A fatal client error the shard cannot recover in place (its consumer's, or its offset-sync
+        // producer's; the target producer it replaces itself): end the task, closing the shard
+        // first; the flow runner starts a fresh one from the stored positions.
         const fatal = events.find((e) => e.kind === 'fatal');
         if (fatal) throw new Error(fatal.message);
       }
       await yieldToEventLoop();
     }
-    shard.close(); // leaves the group: in-flight records are acknowledged and positions stored first
-    return { flow: task.flow, index: task.index, partitions: shard.stats() };
+    const partitions = shard.stats();
+    // Leaves the group: in-flight records are waited for and positions stored first, within the time given.
+    shard.close(stopping.timeoutMs);
+    return { flow: task.flow, index: task.index, partitions };
   } catch (err) {
     post({ type: 'failed', message: (err as Error).message });
+    try {
+      shard.close(FAILED_CLOSE_MS); // its clients go before a replacement starts: no zombie member holds the partitions
+    } catch {
+      // already closed
+    }
     throw err;
   } finally {
     task.port.close();

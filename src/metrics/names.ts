@@ -209,7 +209,7 @@ export type MetricKey = keyof typeof METRICS;
 export const METRIC_LIST: readonly MetricDefinition[] = Object.values(METRICS);
 
 /** Partition statuses exported by kmirror_partitions (REVOKED partitions belong to another shard or process). */
-export const PARTITION_STATUSES = ['RUNNING', 'PAUSED', 'WAITING', 'FAILED'] as const;
+export const PARTITION_STATUSES = ['RUNNING', 'ISOLATING', 'PAUSED', 'WAITING', 'FAILED'] as const;
 export const TOPIC_STATES = ['REPLICATING', 'CREATE_FAILED', 'SOURCE_DELETED'] as const;
 export const GROUP_SYNC_STATES = ['DISABLED', 'SYNCED', 'ACTIVE_ON_TARGET', 'ERROR'] as const;
 

@@ -14,6 +14,12 @@ export interface TopicRoute {
   readonly source: string;
   /** Its remote name on the target (the replication policy's choice). */
   readonly remote: string;
+  /**
+   * The remote topic's max.message.bytes (0 or absent when unknown): an uncompressed record larger
+   * than this stops its partition (FAILED) before it is sent, and with `followTopicLimits` the
+   * target producer's message.max.bytes follows the largest of these.
+   */
+  readonly maxMessageBytes?: number;
 }
 
 export interface ShardOptions {
@@ -28,6 +34,14 @@ export interface ShardOptions {
   readonly startAtEnd: boolean;
   readonly commitIntervalMs: number;
   readonly topics: readonly TopicRoute[];
+  /** Upper bounds (ms) of the latency/age histogram buckets: LATENCY_BUCKETS_MS, the one table. */
+  readonly latencyBucketsMs: readonly number[];
+  /**
+   * The producer's message.max.bytes follows the largest max.message.bytes of the remote topics
+   * (and batch.size stays under the smallest), so large records replicate without tuning; false
+   * when mm2.properties sets the producer's message.max.bytes itself.
+   */
+  readonly followTopicLimits?: boolean;
   /** Take offset syncs (emit.offset-syncs.enabled); default true. */
   readonly emitOffsetSyncs?: boolean;
   /** MM2's offset.lag.max: a sync at least every this many downstream offsets; default 100. */
@@ -36,7 +50,13 @@ export interface ShardOptions {
   readonly offsetSyncs?: { readonly topic: string; readonly producer: RdkafkaSettings };
 }
 
-export type PartitionStatus = 'RUNNING' | 'PAUSED' | 'WAITING' | 'FAILED' | 'REVOKED';
+/**
+ * RUNNING copying; ISOLATING a batch was refused and its records are resent one at a time to find
+ * the one refused; WAITING the target cannot take it yet; PAUSED by an operator; FAILED stopped at a
+ * refused record until an operator resumes it; REVOKED not this shard's
+ * (native/src/shard/partition.h has the state machine).
+ */
+export type PartitionStatus = 'RUNNING' | 'ISOLATING' | 'PAUSED' | 'WAITING' | 'FAILED' | 'REVOKED';
 
 /** One source partition as a shard sees it. Offsets are -1 when unknown. */
 export interface PartitionStats {
@@ -51,8 +71,10 @@ export interface PartitionStats {
   /** Source offset after the newest record handed to the producer. */
   readonly produced: number;
   readonly failedAt: number;
-  /** Why the partition is FAILED or WAITING; empty otherwise. */
+  /** Why the partition is not RUNNING; empty when it is. */
   readonly failure: string;
+  /** Records acknowledged at or after a refused one: an invariant says 0; counted and reported if it ever breaks. */
+  readonly writtenPastFailure: number;
   readonly lastTargetOffset: number;
   readonly lastTimestamp: number;
   /** Records and value bytes acknowledged by the target since the shard started. */
@@ -75,8 +97,14 @@ export interface PartitionStats {
   readonly lowWatermark: number;
 }
 
-export type ShardEventKind = 'log' | 'error' | 'fatal' | 'partition-failed' | 'partition-waiting' | 'data-loss'
-  | 'source-truncated' | 'topic-missing' | 'commit-failed' | 'assigned' | 'revoked' | 'partition-paused';
+/** The names of native/src/shard/events.h, in its order (a unit test compares them with the addon's table). */
+export const SHARD_EVENT_KINDS = [
+  'log', 'error', 'fatal', 'partition-failed', 'partition-waiting', 'partition-isolating', 'partition-paused',
+  'partition-resumed', 'data-loss', 'source-truncated', 'topic-missing', 'commit-failed', 'assigned', 'revoked',
+  'producer-reset', 'written-past-failure',
+] as const;
+
+export type ShardEventKind = (typeof SHARD_EVENT_KINDS)[number];
 
 export interface ShardEvent {
   readonly kind: ShardEventKind;
@@ -103,7 +131,11 @@ export interface NativeShard {
   syncCounts(): { written: number; dropped: number; failed: number };
   /** The newest librdkafka statistics JSON of the source consumer and target producer ("" before the first). */
   clientStats(): { consumer: string; producer: string };
-  close(): void;
+  /**
+   * Leaves the group (in-flight records waited for, positions of acknowledged records stored) and
+   * frees everything, within timeoutMs (default 30 s) whatever the clusters do.
+   */
+  close(timeoutMs?: number): void;
 }
 
 export interface AdminError {
@@ -178,6 +210,24 @@ export interface ReadRecord {
   readonly timestampType: 'CreateTime' | 'LogAppendTime';
 }
 
+/** Test-only: the shard's own rules, driven directly (native/src/shard/testing.cc). */
+export interface NativeTesting {
+  PartitionProbe: new (topic: string, partition: number) => {
+    call(transition: string, ...args: (number | string | boolean)[]): boolean | undefined;
+    snapshot(): { state: string; status: PartitionStatus; position: number; produced: number; failedAt: number; inFlight: number;
+      reason: string; writtenPastFailure: number; fetching: boolean };
+    dequeue(): number;
+    drainActions(): { type: string; offset?: number; message?: string }[];
+  };
+  OffsetSyncRule: new (offsetLagMax?: number) => {
+    onAcknowledged(upstream: number, downstream: number): boolean;
+    takeTail(): [number, number] | null;
+    reset(): void;
+  };
+  encodeOffsetSync(topic: string, partition: number, upstream: number, downstream: number): { key: Buffer; value: Buffer };
+  shardEventKinds(): string[];
+}
+
 interface AddonExports {
   /** Reads up to `count` records of one partition from `fromOffset`, byte for byte. */
   readRecords(settings: RdkafkaSettings, topic: string, partition: number, fromOffset: number, count: number,
@@ -186,10 +236,11 @@ interface AddonExports {
   Admin: new (settings: RdkafkaSettings, role?: string) => NativeAdmin;
   RecordProducer: new (settings: RdkafkaSettings) => NativeRecordProducer;
   librdkafkaVersion: string;
+  testing: NativeTesting;
 }
 
 export const addonPath = join(packageRoot, 'native', 'build', 'Release', 'kmirror_native.node');
 
 const addon = createRequire(import.meta.url)(addonPath) as AddonExports;
 
-export const { Shard, Admin, RecordProducer, readRecords, librdkafkaVersion } = addon;
+export const { Shard, Admin, RecordProducer, readRecords, librdkafkaVersion, testing } = addon;

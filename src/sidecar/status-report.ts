@@ -12,7 +12,7 @@ import type {
   CheckpointFlowStatus, EngineView, FlowStatus, GroupCheckpointStatus, HeartbeatStatus, PartitionStatus, Readiness,
 } from '../engine/view.js';
 
-export type PartitionState = 'RUNNING' | 'PAUSED' | 'WAITING' | 'FAILED';
+export type PartitionState = 'RUNNING' | 'ISOLATING' | 'PAUSED' | 'WAITING' | 'FAILED';
 
 /**
  * A flow's state in Connect's words (what `/connectors/<name>/status` says for MM2): FAILED when a
@@ -26,7 +26,7 @@ export interface PartitionReport {
   readonly remoteTopic: string;
   readonly partition: number;
   readonly status: PartitionState;
-  /** Why the partition is FAILED or WAITING, else null. */
+  /** Why the partition is not RUNNING, else null. */
   readonly reason: string | null;
   /** The source offset of the record the target refused (FAILED), else null. */
   readonly failedAt: number | null;
@@ -44,6 +44,8 @@ export interface PartitionReport {
   readonly inFlight: number;
   /** Records deleted at the source before they were copied (data loss), since this process started. */
   readonly lostRecords: number;
+  /** Records that reached the target after a refused one: an invariant says 0 (reported as a problem if not). */
+  readonly writtenPastFailure: number;
   readonly shard: number;
 }
 
@@ -150,6 +152,7 @@ export function partitionReport(p: PartitionStatus): PartitionReport | undefined
     bytes: p.bytes,
     inFlight: p.inFlight,
     lostRecords: p.lostRecords,
+    writtenPastFailure: p.writtenPastFailure,
     shard: p.shard,
   };
 }
@@ -213,11 +216,18 @@ function assess(flow: FlowStatus, partitions: readonly PartitionReport[], checkp
   if (failedPartitions.length > 0) failed.push(describe(failedPartitions, 'FAILED'));
   const waiting = byStatus('WAITING');
   if (waiting.length > 0) degraded.push(describe(waiting, 'WAITING'));
+  const isolating = byStatus('ISOLATING');
+  if (isolating.length > 0) degraded.push(describe(isolating, 'ISOLATING'));
   if (flow.lastRefreshError !== undefined) degraded.push(`topic refresh failed: ${flow.lastRefreshError}`);
   for (const topic of flow.topics) {
     if (topic.state === 'CREATE_FAILED') degraded.push(`remote topic ${topic.remote} cannot be created: ${topic.reason ?? 'refused'}`);
   }
   if (checkpoints?.lastError) degraded.push(`checkpoints: ${checkpoints.lastError}`);
+  const past = partitions.filter((p) => p.writtenPastFailure > 0);
+  if (past.length > 0) {
+    failed.push(`${past.length} partition(s) had records reach the target after a refused record: ` +
+      `${past[0]!.topic}-${past[0]!.partition} (${past[0]!.writtenPastFailure} records)`);
+  }
   const lost = partitions.reduce((sum, p) => sum + p.lostRecords, 0);
   const notes = lost > 0 ? [`${lost} record(s) were deleted at the source before they were copied (lostRecords)`] : [];
   const problems = [...failed, ...degraded, ...notes];
@@ -232,7 +242,7 @@ export function flowReport(flow: FlowStatus, checkpoints: CheckpointFlowStatus |
   const partitions = flow.partitions.flatMap((p) => partitionReport(p) ?? []);
   const checkpointReport = checkpoints ? checkpointsReport(checkpoints, now) : null;
   const { state, problems } = assess(flow, partitions, checkpointReport);
-  const counts = { RUNNING: 0, PAUSED: 0, WAITING: 0, FAILED: 0 };
+  const counts = { RUNNING: 0, ISOLATING: 0, PAUSED: 0, WAITING: 0, FAILED: 0 };
   for (const p of partitions) counts[p.status]++;
   const lags = partitions.map((p) => p.lag);
   const lag = lags.reduce<number>((sum, l) => sum + (l ?? 0), 0);

@@ -1,28 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { mm2Syncs, mm2Translate, OffsetSyncStore } from '../../../src/engine/offset-sync-store.js';
+import { testing } from '../../../src/native/addon.js';
 
-/** The shard's rule (native/src/shard.cc): a sync at the first record, at every shift, at offset.lag.max, and the newest record every `flushEvery` records. */
+/**
+ * The syncs a shard writes for an acknowledged stream: the shard's own C++ rule (OffsetSyncRule in
+ * native/src/shard/partition.cc, through the addon's test exports), plus the newest record at a
+ * position flush every `flushEvery` records and at the end.
+ */
 function shardSyncs(pairs: readonly (readonly [number, number])[], offsetLagMax: number, flushEvery: number): [number, number][] {
+  const rule = new testing.OffsetSyncRule(offsetLagMax);
   const out: [number, number][] = [];
-  let prevU = -1;
-  let prevD = -1;
-  let syncU = -1;
-  let syncD = -1;
   pairs.forEach(([u, d], i) => {
-    if (prevU < 0 || u - prevU !== 1 || d - prevD !== 1 || d - (syncD + 1) >= offsetLagMax) {
-      out.push([u, d]);
-      syncU = u;
-      syncD = d;
-    }
-    prevU = u;
-    prevD = d;
-    if ((i + 1) % flushEvery === 0 && prevU !== syncU) {
-      out.push([prevU, prevD]);
-      syncU = prevU;
-      syncD = prevD;
+    if (rule.onAcknowledged(u, d)) out.push([u, d]);
+    if ((i + 1) % flushEvery === 0) {
+      const tail = rule.takeTail();
+      if (tail) out.push(tail);
     }
   });
-  if (prevU >= 0 && prevU !== syncU) out.push([prevU, prevD]);
+  const tail = rule.takeTail();
+  if (tail) out.push(tail);
   return out;
 }
 

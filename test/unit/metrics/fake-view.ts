@@ -62,7 +62,7 @@ export function buckets(counts: Readonly<Record<number, number>> = {}): number[]
 
 export function partition(p: Partial<PartitionStatus> & { topic: string; partition: number }): Mutable<PartitionStatus> {
   return {
-    remoteTopic: `source.${p.topic}`, status: 'RUNNING', position: 0, committed: 0, produced: 0, failedAt: -1, failure: '',
+    remoteTopic: `source.${p.topic}`, status: 'RUNNING', position: 0, committed: 0, produced: 0, failedAt: -1, failure: '', writtenPastFailure: 0,
     lastTargetOffset: -1, lastTimestamp: -1, records: 0, bytes: 0, inFlight: 0, latencySumMs: 0, latencyMaxMs: 0,
     latencyBuckets: buckets(), ageBuckets: buckets(), ageSumMs: 0, highWatermark: -1, lowWatermark: -1, shard: 0, shardGeneration: 1, lostRecords: 0,
     ...p,

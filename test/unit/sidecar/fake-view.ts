@@ -15,6 +15,7 @@ export function partition(overrides: Partial<PartitionStatus> & Pick<PartitionSt
     produced: 100,
     failedAt: -1,
     failure: '',
+    writtenPastFailure: 0,
     lastTargetOffset: 99,
     lastTimestamp: 1_700_000_000_000,
     records: 100,

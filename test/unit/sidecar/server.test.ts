@@ -61,7 +61,7 @@ describe('/status', () => {
     expect(f).toMatchObject({
       flow: 'A->B', source: 'A', target: 'B', state: 'RUNNING', problems: [],
       lag: 50, lagUnknownPartitions: 1, caughtUp: false, lostRecords: 0,
-      partitionCounts: { RUNNING: 3, PAUSED: 0, WAITING: 0, FAILED: 0 },
+      partitionCounts: { RUNNING: 3, ISOLATING: 0, PAUSED: 0, WAITING: 0, FAILED: 0 },
       topics: [{ source: 'orders', remote: 'A.orders', partitions: 3, state: 'REPLICATING' }],
       shards: [{ index: 0, running: true, utilisation: 0.25, partitions: 1, clients: null },
         { index: 1, running: true, utilisation: 0.5, partitions: 2, clients: null }],
@@ -70,7 +70,7 @@ describe('/status', () => {
     expect((f!.partitions as unknown[])[0]).toEqual({
       topic: 'orders', remoteTopic: 'A.orders', partition: 0, status: 'RUNNING', reason: null, failedAt: null,
       position: 100, committed: 90, highWatermark: 150, lowWatermark: 0, lag: 50, lastRecordTimestampMs: 1_700_000_000_000,
-      records: 100, bytes: 10_000, inFlight: 0, lostRecords: 0, shard: 0,
+      records: 100, bytes: 10_000, inFlight: 0, lostRecords: 0, writtenPastFailure: 0, shard: 0,
     });
     // Offsets the engine does not know yet are null, and so is the lag they would give.
     expect((f!.partitions as unknown[])[2]).toMatchObject({ position: null, committed: null, highWatermark: null, lag: null });
@@ -99,7 +99,7 @@ describe('/status', () => {
     })];
     const f = (json(await app.inject('/status')).flows as Record<string, unknown>[])[0]!;
     expect(f.state).toBe('FAILED');
-    expect(f.partitionCounts).toEqual({ RUNNING: 0, PAUSED: 1, WAITING: 1, FAILED: 1 });
+    expect(f.partitionCounts).toEqual({ RUNNING: 0, ISOLATING: 0, PAUSED: 1, WAITING: 1, FAILED: 1 });
     expect(f.problems).toEqual([
       '1 partition(s) FAILED: orders-0 at offset 77 (record too large (2 MB > 1 MB))',
       '1 partition(s) WAITING: orders-2 (remote partition missing)',
