@@ -2,7 +2,7 @@ import { loadFlowPolicies } from '../config/flow-policies.js';
 import { formatIssue, loadMirrorConfig } from '../config/mirror-config.js';
 import { Engine } from '../engine/engine.js';
 import { ErrorCodes, KmirrorError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { LifecycleView } from '../sidecar/lifecycle-view.js';
 import { startProcessSidecar } from '../sidecar/process-sidecar.js';
 
@@ -26,14 +26,8 @@ export async function runCommand(file: string, options: { logLevel?: string }): 
     throw new KmirrorError(ErrorCodes.CONFIG_INVALID, `${file} enables no replication flow: nothing to do`);
   }
   // Listen for a stop request before starting, so SIGTERM during start-up also ends cleanly.
-  const stopRequested = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  const timeoutMs = config.process['kmirror.shutdown.timeout.ms'];
+  const stopRequested = new Promise<void>((resolve) => onStopSignals(log, timeoutMs, resolve));
   const view = new LifecycleView();
   const sidecar = await startProcessSidecar(config, view, log);
   try {
@@ -41,8 +35,32 @@ export async function runCommand(file: string, options: { logLevel?: string }): 
     view.attach(engine);
     await stopRequested;
     view.stopping();
-    await engine.stop();
+    await engine.stop(timeoutMs);
   } finally {
     await sidecar?.close();
   }
+}
+
+/**
+ * The first SIGTERM/SIGINT asks for a clean stop, which must end within `timeoutMs`
+ * (kmirror.shutdown.timeout.ms) whatever the clusters do: past it the process exits with 1. A
+ * second signal exits at once (130 after SIGINT, 143 after SIGTERM), as an operator expects.
+ */
+export function onStopSignals(log: Logger, timeoutMs: number, stop: () => void): void {
+  let asked = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (asked) {
+      log.warn({ signal }, 'second stop signal: exiting now (positions stored since the last flush are copied again after a restart)');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    asked = true;
+    log.info({ signal, timeoutMs }, 'stopping');
+    setTimeout(() => {
+      log.error({ timeoutMs }, 'the stop did not finish within kmirror.shutdown.timeout.ms: exiting');
+      process.exit(1);
+    }, timeoutMs).unref();
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }

@@ -4,6 +4,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { ErrorCodes, KmirrorError } from '../errors.js';
 import { parseProperties, type PropertyEntry } from './properties.js';
 import { redactValue } from './redact.js';
+import { clientSettingProblem } from './client-rules.js';
 import {
   CLIENT_ROLES, CLIENT_SETTINGS_FOR_SUGGESTIONS, FILE_SETTINGS, FLOW_SETTINGS, isClientSetting, MM2_KEYS_WITHOUT_EFFECT,
   PROCESS_SETTING_NAMES, PROCESS_SETTINGS, SETTING_NAMES, SETTINGS, type ClientRole, type ProcessSettingName,
@@ -261,6 +262,7 @@ class ConfigBuilder {
 
     const role = roleOf(key);
     if (role) {
+      this.checkClientValue(role[0], role[1], entry);
       this.topRoles[role[0]].set(role[1], entry.value);
       return;
     }
@@ -270,6 +272,7 @@ class ConfigBuilder {
       return;
     }
     if (isClientSetting(key)) {
+      this.checkClientValue(undefined, key, entry);
       this.topClient.set(key, entry.value);
       this.topRaw.set(key, entry.value);
       return;
@@ -284,8 +287,10 @@ class ConfigBuilder {
     if (isProcessSettingName(rest)) {
       this.error(`'${rest}' is process-wide, not a cluster setting: write it at top level`, entry.key, entry.line);
     } else if (role) {
+      this.checkClientValue(role[0], role[1], entry);
       this.clusterRoles.get(alias)![role[0]].set(role[1], entry.value);
     } else if (isClientSetting(rest)) {
+      this.checkClientValue(undefined, rest, entry);
       this.clusterClient.get(alias)!.set(rest, entry.value);
     } else if (isSettingName(rest)) {
       this.warn(`'${rest}' is a flow setting, not a cluster one: write it at top level or as '<source>->${alias}.${rest}'; ignored`,
@@ -323,12 +328,21 @@ class ConfigBuilder {
     if (isProcessSettingName(rest)) {
       this.error(`'${rest}' is process-wide, not a flow setting: write it at top level`, entry.key, entry.line);
     } else if (rest === 'enabled') draft.enabled = entry;
-    else if (role) draft.clients[role[0]].set(role[1], entry.value);
+    else if (role) {
+      this.checkClientValue(role[0], role[1], entry);
+      draft.clients[role[0]].set(role[1], entry.value);
+    }
     else if (isSettingName(rest)) draft.settings.set(rest, entry);
     else if (!isPassThrough(rest) && !isClientSetting(rest)) {
       this.warn(`unknown flow setting, ignored${this.suggest(rest, ['enabled', ...SETTING_NAMES], `${name}.`)}`,
         entry.key, entry.line);
     }
+  }
+
+  /** A client value kmirror cannot take: an error naming the key and line (never the value: it may be a secret). */
+  private checkClientValue(role: ClientRole | undefined, name: string, entry: PropertyEntry): void {
+    const problem = clientSettingProblem(role, name, entry.value);
+    if (problem) this.error(problem, entry.key, entry.line);
   }
 
   private flowDraft(name: string): FlowDraft {

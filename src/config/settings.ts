@@ -118,6 +118,13 @@ export const SETTINGS = {
   'offset.flush.interval.ms': setting(int(10), '250',
     'How often replication positions are stored on the target: the most a crash re-copies. kmirror\'s default; Connect (MM2) uses 60000.'),
   'consumer.poll.timeout.ms': setting(int(1), '1000', 'How long a fetch waits for records.', true),
+
+  // kmirror's own, per flow
+  'kmirror.source.group.id': setting(text, '',
+    'Consumer group the flow\'s processes join on the source to share its partitions, and whose offsets on the target are the flow\'s ' +
+    'replication positions. Empty means kmirror.<source>-><target>. Give unrelated deployments with the same aliases different groups.'),
+  'kmirror.unassigned.timeout.seconds': setting(int(0), '300',
+    'A flow of this process with no partition assigned for this long stops being ready (/health/ready); 0 never.'),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -153,6 +160,8 @@ export const PROCESS_SETTINGS = {
   'kmirror.sidecar.port': setting(int(0, 65535), '8787', 'Port of the sidecar; 0 picks a free port (logged at start).'),
   'kmirror.sidecar.token': setting(bearerToken, '',
     'Bearer token every sidecar route but /health/live requires when set; routes that change state (pause, resume) are refused without one. A secret: never printed.'),
+  'kmirror.shutdown.timeout.ms': setting(int(1000), '30000',
+    'SIGTERM/SIGINT: the most a stop takes. Shards store the positions of what the target acknowledged by then; a second signal exits at once.'),
   'kmirror.metrics.partition.labels': setting(bool, 'true',
     'Label per-partition metrics with the partition; false folds them to topic level (clusters with thousands of partitions).'),
 } as const;

@@ -56,6 +56,10 @@ export class Engine implements EngineView {
 
   readiness(): Readiness {
     const reasons: string[] = [];
+    for (const runner of this.runners) {
+      const reason = runner.notReadyReason();
+      if (reason) reasons.push(`${runner.name}: ${reason}`);
+    }
     for (const flow of this.status()) {
       if (flow.lastRefreshError) reasons.push(`${flow.flow}: topic refresh failed: ${flow.lastRefreshError}`);
       for (const shard of flow.shards) {

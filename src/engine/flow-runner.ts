@@ -6,7 +6,7 @@ import type { ReplicationPolicy } from '../policy/index.js';
 import type { ClientStats, FromShard, ToShard } from './protocol.js';
 import type { CheckpointFlowStatus, GroupTranslation, HeartbeatStatus } from './view.js';
 import type { ShardHandle, ShardPool } from './shard-pool.js';
-import { shardOptions } from './shard-settings.js';
+import { flowGroupId as shardGroup, shardOptions } from './shard-settings.js';
 import { CheckpointEmitter } from './checkpoint-emitter.js';
 import { ensureInternalTopic } from './internal-topics.js';
 import { offsetSyncsLocation, type OffsetSyncsLocation } from './offset-syncs-location.js';
@@ -77,6 +77,8 @@ export class FlowRunner {
   private routes: readonly TopicRoute[] = [];
   private lastRefreshError: string | undefined;
   private stopping = false;
+  /** Since when no shard of this process has a partition of the flow (undefined while one has). */
+  private unassignedSinceMs: number | undefined = Date.now();
   private refreshing: Promise<void> | undefined;
 
   constructor(private readonly deps: {
@@ -217,6 +219,9 @@ export class FlowRunner {
   private onShardMessage(slot: ShardSlot, message: FromShard): void {
     if (message.type === 'failed') return; // the task's rejection reports it
     slot.partitions = message.partitions;
+    const assigned = this.slots.some((s) => s.partitions.some((p) => p.status !== 'REVOKED'));
+    if (assigned) this.unassignedSinceMs = undefined;
+    else this.unassignedSinceMs ??= Date.now();
     slot.utilisation = message.utilisation;
     slot.clients = message.clients ?? slot.clients;
     slot.offsetSyncs = message.syncs;
@@ -304,6 +309,19 @@ export class FlowRunner {
 
   get source(): string {
     return this.deps.flow.source;
+  }
+
+  /**
+   * Why this flow is not ready in this process, beyond its shards' own state: no partition
+   * assigned for longer than kmirror.unassigned.timeout.seconds (0 never).
+   */
+  notReadyReason(now = Date.now()): string | undefined {
+    const limitS = this.deps.flow.settings['kmirror.unassigned.timeout.seconds'];
+    if (limitS === 0 || this.unassignedSinceMs === undefined) return undefined;
+    const forS = Math.floor((now - this.unassignedSinceMs) / 1000);
+    if (forS < limitS) return undefined;
+    return `no partition assigned to this process for ${forS} s (kmirror.unassigned.timeout.seconds = ${limitS}): ` +
+      `the group ${shardGroup(this.deps.flow)} gives them to other members, or no topic matches`;
   }
 
   get target(): string {

@@ -7,10 +7,12 @@ import { LATENCY_BUCKETS_MS } from './view.js';
 /**
  * The consumer group a flow's shards join on the source cluster to share its partitions
  * (several kmirror processes with the same config form one group), and, on the target, the
- * group whose committed offsets are the flow's replication positions.
+ * group whose committed offsets are the flow's replication positions: `kmirror.source.group.id`,
+ * or `kmirror.<source>-><target>` when it is not set.
  */
-export function flowGroupId(flow: Pick<FlowConfig, 'source' | 'target'>): string {
-  return `kmirror.${flow.source}->${flow.target}`;
+export function flowGroupId(flow: Pick<FlowConfig, 'source' | 'target'> & { readonly settings?: { readonly 'kmirror.source.group.id': string } }): string {
+  const configured = flow.settings?.['kmirror.source.group.id'] ?? '';
+  return configured !== '' ? configured : `kmirror.${flow.source}->${flow.target}`;
 }
 
 /** Settings kmirror picks unless mm2.properties sets them. */

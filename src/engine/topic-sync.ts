@@ -89,13 +89,35 @@ export class TopicSync {
     if (toCreate.length > 0) await this.create(toCreate);
     if (toGrow.length > 0) await this.grow(toGrow);
 
-    const routes = [...this.topics.values()].filter((t) => t.state === 'REPLICATING')
-      .map((t) => ({ source: t.source, remote: t.remote }))
+    const replicating = [...this.topics.values()].filter((t) => t.state === 'REPLICATING');
+    const limits = await this.remoteLimits(replicating.map((t) => t.remote));
+    const routes = replicating
+      .map((t) => ({ source: t.source, remote: t.remote, maxMessageBytes: limits.get(t.remote) ?? 0 }))
       .sort((a, b) => a.source.localeCompare(b.source));
-    const signature = JSON.stringify([...this.topics.values()].filter((t) => t.state === 'REPLICATING').map((t) => [t.source, t.partitions]).sort());
+    const signature = JSON.stringify(routes.map((r) => [r.source, this.topics.get(r.source)!.partitions, r.maxMessageBytes]));
     const changed = signature !== this.lastSignature;
     this.lastSignature = signature;
     return { routes, changed };
+  }
+
+  /**
+   * Each remote topic's max.message.bytes as the target applies it (its own setting or the
+   * broker's): the shards stop a partition at a record the remote topic would refuse, and size
+   * their producer to the largest. Unknown (absent) when the target does not say.
+   */
+  private async remoteLimits(remotes: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (remotes.length === 0) return out;
+    try {
+      for (const resource of await this.deps.target.describeTopicConfigs(remotes, this.timeoutMs)) {
+        const value = Number(resource.entries.find((e) => e.name === 'max.message.bytes')?.value);
+        if (!resource.error && Number.isSafeInteger(value) && value > 0) out.set(resource.name, value);
+      }
+    } catch (err) {
+      this.deps.log.warn({ flow: this.deps.flow.name, err: (err as Error).message },
+        'cannot read the remote topics\' max.message.bytes: records too large for them are found by the target refusing them');
+    }
+    return out;
   }
 
   private mark(source: string, remote: string, partitions: number, state: RemoteTopicStateName, reason?: string): void {

@@ -511,8 +511,9 @@ bool Shard::HandOver(rd_kafka_message_t* msg, uint64_t dequeuedAt) {
   if (route->maxMessageBytes > 0 && !compressed_) {
     int64_t size = MinimalBatchSize(msg);
     if (size > route->maxMessageBytes) {
-      p->rt.Fail(*this, msg->offset, "record of " + std::to_string(size) + " bytes is larger than the remote topic " + route->remote +
-                                         " accepts (max.message.bytes " + std::to_string(route->maxMessageBytes) + ")");
+      p->rt.Fail(*this, msg->offset, "record of " + std::to_string(msg->len + msg->key_len) + " bytes is larger than the target accepts: " +
+                                         "alone it makes a batch of at least " + std::to_string(size) + " bytes, and the remote topic " +
+                                         route->remote + " takes at most " + std::to_string(route->maxMessageBytes) + " (max.message.bytes)");
       rd_kafka_message_destroy(msg);
       return true;
     }
@@ -592,9 +593,10 @@ void Shard::OnDelivery(const rd_kafka_message_t* msg) {
     } else if (NotWritten(msg->err)) {
       p->rt.Undelivered(offset);
     } else {
-      std::string reason = IsolateOnRefusal(msg->err)
-          ? "record of " + std::to_string(source->len + source->key_len) + " bytes refused by the target (the remote topic's "
-                "max.message.bytes, the broker's message.max.bytes, or an invalid record): " + rd_kafka_err2str(msg->err)
+      bool tooLarge = msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || msg->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+      std::string reason = tooLarge
+          ? "record of " + std::to_string(source->len + source->key_len) + " bytes is larger than the target accepts (the remote "
+                "topic's max.message.bytes or the broker's message.max.bytes): " + rd_kafka_err2str(msg->err)
           : std::string("the target refused the record: ") + rd_kafka_err2str(msg->err);
       p->rt.Refused(*this, offset, IsolateOnRefusal(msg->err), reason);
     }
@@ -935,6 +937,8 @@ void Shard::FlushTailSyncs() {
 void Shard::LogCb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   Shard* self = static_cast<Shard*>(rd_kafka_opaque(rk));
   if (!self) return;
+  // kmirror sets enable.gapless.guarantee on purpose; librdkafka's "experimental" note is noise.
+  if (std::strcmp(fac, "CONFWARN") == 0 && std::strstr(buf, "enable.gapless.guarantee")) return;
   ShardEvent event;
   event.kind = EventKind::Log;
   event.level = level;
