@@ -25,6 +25,7 @@ describe('process-wide settings (kmirror.*)', () => {
       'kmirror.sidecar.host': '127.0.0.1',
       'kmirror.sidecar.port': 8787,
       'kmirror.sidecar.token': undefined,
+      'kmirror.shutdown.timeout.ms': 30_000,
       'kmirror.metrics.partition.labels': true,
     });
   });
@@ -42,11 +43,13 @@ describe('process-wide settings (kmirror.*)', () => {
       'kmirror.sidecar.port = 0',
       `kmirror.sidecar.token = ${TOKEN}`,
       'kmirror.metrics.partition.labels = FALSE',
+      'kmirror.shutdown.timeout.ms = 5000',
     ].join('\n'))).toEqual({
       'kmirror.sidecar.enabled': false,
       'kmirror.sidecar.host': '::1',
       'kmirror.sidecar.port': 0,
       'kmirror.sidecar.token': TOKEN,
+      'kmirror.shutdown.timeout.ms': 5000,
       'kmirror.metrics.partition.labels': false,
     });
   });
