@@ -6,10 +6,14 @@
  * For every replicator × target compression, one after the other:
  *   1. two fresh single-node KRaft clusters, `source` and `target` (src/local-kafka);
  *   2. preload: `bench` (8 partitions) gets N records (16 B key, 1 KiB value, two headers);
- *   3. the replicator starts on a generated mm2.properties; the clock runs from its start until
- *      the end offsets of `source.bench` on the target add up to N (polled every 250 ms); its
- *      process tree's CPU time and peak RSS are read from /proc meanwhile;
- *   4. a spot check compares the first records of every partition byte for byte;
+ *   3. the replicator starts on a generated mm2.properties; the end offsets of `source.bench` on
+ *      the target are polled every 250 ms until they add up to N; its process tree's CPU time and
+ *      peak RSS are read from /proc meanwhile;
+ *   4. content verification: once the target is still, every record of the target is compared
+ *      with the source by digest, per partition, in order (lib/verify.ts): lost, duplicated,
+ *      out-of-order counts. Lost or out-of-order records fail the variant and the run. The clock
+ *      stops at the first poll at which every source record was on the target (the end-offset sum
+ *      is only the trigger: duplicates would reach it early);
  *   5. latency: records produced at half the measured steady rate for a warm-up plus
  *      --latency-seconds while a consumer (own process) reads the target (latency = consume time
  *      − source CreateTime);
@@ -27,7 +31,8 @@ import { promisify } from 'node:util';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startLocalClusters, type LocalClusters, type LocalKafkaCluster } from '../src/local-kafka/cluster.js';
 import { packageRoot, workDir } from '../src/paths.js';
-import { createTopic, measureLatency, OffsetWatcher, preload, verifyHead, type LatencyResult,
+import { readRecords } from '../src/native/addon.js';
+import { createTopic, measureLatency, OffsetWatcher, preload, type LatencyResult,
   type PreloadResult } from './lib/clients.js';
 import { machineInfo } from './lib/machine.js';
 import { COMPRESSIONS, mm2Properties, type Compression } from './lib/mm2-properties.js';
@@ -35,12 +40,24 @@ import { Payload } from './lib/payload.js';
 import { foreignActivity, snapshotMachine, TreeMonitor, waitForQuiet, type ForeignActivity } from './lib/proc.js';
 import { createReplicator, type KmirrorEntry, type Replicator, type ReplicatorProcess,
   type StopResult } from './lib/replicators.js';
+import { describeCheck, exitStatus, verifyContent, type ContentCheck } from './lib/verify.js';
 
 const SOURCE_TOPIC = 'bench';
 const CALIBRATION_TOPIC = 'bench-calibration';
 const TARGET_TOPIC = 'source.bench';
 const MiB = 1024 * 1024;
-const VERIFY_PER_PARTITION = 200;
+/** After the end offsets reach N: the target counts as still once they have not moved for this long. */
+const STILL_SECONDS = 2;
+/** At most this long. */
+const STILL_MAX_SECONDS = 60;
+/**
+ * Records missing while the replicator still runs: verified again (at most VERIFY_ROUNDS times in
+ * all) if the target grows, once it has been still for MISSING_STILL_SECONDS (at most
+ * MISSING_MAX_SECONDS of waiting).
+ */
+const VERIFY_ROUNDS = 3;
+const MISSING_STILL_SECONDS = 30;
+const MISSING_MAX_SECONDS = 180;
 
 interface Options {
   records: number;
@@ -109,22 +126,35 @@ interface Sample {
   readonly t: number;
   /** Sum of the target topic's end offsets. */
   readonly records: number;
+  /** The target topic's end offset per partition. */
+  readonly ends: readonly number[];
   /** Replicator CPU seconds so far. */
   readonly cpu: number;
 }
 
 interface ThroughputResult {
-  /** From spawning the replicator until every record was on the target (includes its start-up). */
+  /**
+   * From spawning the replicator until every source record was on the target (includes its
+   * start-up): the first poll at which every partition's end offset covered the last first copy
+   * of a source record, as the content verification found it ('content'). When records were lost
+   * there is no such poll, and the figures run to the end-offset trigger instead ('end offsets').
+   */
   readonly wallSeconds: number;
+  readonly completedBy: 'content' | 'end offsets';
+  /** When the target's end offsets first added up to N (the trigger; earlier than wall only with duplicates). */
+  readonly endOffsetsSeconds: number;
   readonly recordsPerSecond: number;
   /** Key + value bytes per second, MiB (2^20 bytes). */
   readonly mibPerSecond: number;
   /** When the first record was seen on the target (an upper bound: the poll interval). */
   readonly firstRecordSeconds: number | null;
-  /** Rate between 10 % and 90 % of the records: the replicator's sustained speed. */
+  /**
+   * Rate between 10 % and 90 % of the records: the replicator's sustained speed (from the
+   * end-offset sums, so it counts duplicates too if there were any).
+   */
   readonly steadyRecordsPerSecond: number | null;
   readonly steadyMibPerSecond: number | null;
-  /** Records on the target at the end; more than N means duplicates. */
+  /** Records on the target when it was verified; more than N means duplicates (see content). */
   readonly targetRecords: number;
 }
 
@@ -161,7 +191,11 @@ interface VariantResult {
     readonly processes: number;
   };
   readonly disk?: { readonly sourceMiB: number; readonly targetMiB: number };
-  readonly verify?: { readonly recordsCompared: number; readonly problems: readonly string[] };
+  /**
+   * The whole target topic compared with the source by content after the backlog (before the
+   * latency phase): lost, duplicates, outOfOrder, foreign in total and per partition.
+   */
+  readonly content?: ContentCheck;
   readonly latency?: LatencyResult & { readonly replicatorCores: number };
   /**
    * The same load with no replicator: produced to and consumed from one topic of the source
@@ -201,7 +235,7 @@ function crossing(series: readonly Sample[], level: number): Sample | undefined 
   const a = series[i - 1];
   if (!a || b.records === a.records) return b;
   const f = (level - a.records) / (b.records - a.records);
-  return { t: a.t + f * (b.t - a.t), records: level, cpu: a.cpu + f * (b.cpu - a.cpu) };
+  return { t: a.t + f * (b.t - a.t), records: level, ends: b.ends, cpu: a.cpu + f * (b.cpu - a.cpu) };
 }
 
 async function topicLogBytes(cluster: LocalKafkaCluster, topic: string): Promise<number> {
@@ -278,8 +312,10 @@ async function runVariant(replicator: Replicator, compression: Compression, opti
     partial.preload = await preload(source.bootstrapServers, SOURCE_TOPIC, options.partitions, N, payload,
       options.sourceCompression, (l) => log(`${tag}: ${l}`));
     const sourceWatch = await OffsetWatcher.open(source.bootstrapServers);
-    const sourceTotal = await sourceWatch.total(SOURCE_TOPIC, options.partitions);
+    const sourceEnds = await sourceWatch.endOffsets(SOURCE_TOPIC, options.partitions);
     await sourceWatch.close();
+    if (!sourceEnds) throw new Error(`cannot read the end offsets of '${SOURCE_TOPIC}' on the source`);
+    const sourceTotal = sourceEnds.reduce((a, b) => a + b, 0);
     if (sourceTotal !== N) throw new Error(`the source end offsets add up to ${sourceTotal}, not ${N}`);
     log(`${tag}: preloaded in ${round(partial.preload.seconds)} s ` +
       `(${Math.round(partial.preload.recordsPerSecond).toLocaleString('en')} rec/s); source end offsets sum to ${N}`);
@@ -309,11 +345,18 @@ async function runVariant(replicator: Replicator, compression: Compression, opti
     partial.replicatorCommand = proc.command;
     const monitor = new TreeMonitor(proc.pid);
     const series: Sample[] = [];
+    const poll = async (): Promise<Sample> => {
+      // No answer (the topic not created yet, or a slow query): as the previous poll, else zero.
+      const ends = (await targetWatch!.endOffsets(TARGET_TOPIC, options.partitions)) ??
+        series.at(-1)?.ends ?? Array.from({ length: options.partitions }, () => 0);
+      const sample = { t: (performance.now() - t0) / 1000, records: ends.reduce((a, b) => a + b, 0), ends,
+        cpu: monitor.sample().cpuSeconds };
+      series.push(sample);
+      return sample;
+    };
     let lastProgress = 0;
     for (;;) {
-      const records = await targetWatch.total(TARGET_TOPIC, options.partitions);
-      const t = (performance.now() - t0) / 1000;
-      series.push({ t, records, cpu: monitor.sample().cpuSeconds });
+      const { t, records } = await poll();
       if (records >= N) break;
       if (!proc.running()) {
         const exit = await proc.exited;
@@ -330,7 +373,9 @@ async function runVariant(replicator: Replicator, compression: Compression, opti
       }
       await delay(options.pollMs);
     }
-    const done = series.at(-1)!;
+    // The end offsets add up to N: the trigger. Whether every record is there, and when it was,
+    // is for the content verification to say (duplicates reach the sum before the last record).
+    const trigger = series.at(-1)!;
     const backlogForeign = foreignActivity(machine0, snapshotMachine());
     partial.interference = { backlog: backlogForeign, disturbed: backlogForeign.cores > options.maxForeignCores };
     if (partial.interference.disturbed) warnForeign(tag, 'the backlog phase', backlogForeign);
@@ -340,6 +385,56 @@ async function runVariant(replicator: Replicator, compression: Compression, opti
       source: round(brokers.source.sample().cpuSeconds - brokerCpu0.source, 2),
       target: round(brokers.target.sample().cpuSeconds - brokerCpu0.target, 2),
     };
+    log(`${tag}: the target's end offsets add up to ${trigger.records.toLocaleString('en')} after ${round(trigger.t)} s`);
+
+    /**
+     * Polls on (the series goes on) until the target's end offsets have not moved for
+     * `stillSeconds`, at most `maxSeconds`; whether they moved at all meanwhile.
+     */
+    const waitStill = async (maxSeconds: number, stillSeconds: number): Promise<boolean> => {
+      const start = series.at(-1)!;
+      let last = start;
+      let lastChange = performance.now();
+      const until = performance.now() + maxSeconds * 1000;
+      while (performance.now() < until && performance.now() - lastChange < stillSeconds * 1000) {
+        await delay(options.pollMs);
+        const sample = await poll();
+        if (sample.ends.some((e, p) => e !== last.ends[p])) lastChange = performance.now();
+        last = sample;
+      }
+      return last.ends.some((e, p) => e !== start.ends[p]);
+    };
+    await waitStill(STILL_MAX_SECONDS, STILL_SECONDS);
+
+    partial.disk = {
+      sourceMiB: round((await topicLogBytes(source, SOURCE_TOPIC)) / MiB),
+      targetMiB: round((await topicLogBytes(target, TARGET_TOPIC)) / MiB),
+    };
+    let content: ContentCheck;
+    for (let attempt = 1; ; attempt++) {
+      const targetEnds = series.at(-1)!.ends;
+      log(`${tag}: verifying the whole target by content (${(N + targetEnds.reduce((a, b) => a + b, 0))
+        .toLocaleString('en')} records to read)`);
+      content = await verifyContent({
+        read: readRecords,
+        source: { settings: { 'bootstrap.servers': source.bootstrapServers }, topic: SOURCE_TOPIC, endOffsets: sourceEnds },
+        target: { settings: { 'bootstrap.servers': target.bootstrapServers }, topic: TARGET_TOPIC, endOffsets: targetEnds },
+        deadline: Date.now() + options.timeoutSeconds * 1000,
+        log: (l) => log(`${tag}: ${l}`),
+      });
+      log(`${tag}: content (${content.seconds} s): ${describeCheck(content)}`);
+      if (content.verdict.lost === 0 || attempt >= VERIFY_ROUNDS || !proc.running()) break;
+      // Records missing while the replicator runs: if the target still grows, they may be on their way.
+      log(`${tag}: records are missing; waiting for the target to grow (verified again once it is still ` +
+        `for ${MISSING_STILL_SECONDS} s)`);
+      if (!(await waitStill(MISSING_MAX_SECONDS, MISSING_STILL_SECONDS))) break;
+    }
+    partial.content = content;
+
+    const completeOffsets = content.completeOffsets;
+    const complete = completeOffsets.every((o) => o !== null)
+      ? series.find((s) => s.ends.every((e, p) => e >= completeOffsets[p]!)) : undefined;
+    const done = complete ?? trigger;
     const first = series.find((s) => s.records > 0);
     const p10 = crossing(series, 0.1 * N);
     const p90 = crossing(series, 0.9 * N);
@@ -347,12 +442,14 @@ async function runVariant(replicator: Replicator, compression: Compression, opti
     partial.series = series.map((s) => [round(s.t, 2), s.records, round(s.cpu, 2)] as const);
     partial.throughput = {
       wallSeconds: round(done.t, 2),
+      completedBy: complete ? 'content' : 'end offsets',
+      endOffsetsSeconds: round(trigger.t, 2),
       recordsPerSecond: Math.round(N / done.t),
       mibPerSecond: round((N * payload.recordBytes) / MiB / done.t, 2),
       firstRecordSeconds: first ? round(first.t, 2) : null,
       steadyRecordsPerSecond: steady === null ? null : Math.round(steady),
       steadyMibPerSecond: steady === null ? null : round((steady * payload.recordBytes) / MiB, 2),
-      targetRecords: done.records,
+      targetRecords: content.verdict.target,
     };
     partial.cpu = {
       replicatorSeconds: round(done.cpu, 2),
@@ -364,22 +461,11 @@ async function runVariant(replicator: Replicator, compression: Compression, opti
     };
     partial.memory = { peakRssMiBBacklog: Math.round(rss.peakRssMiB), peakRssMiBRun: Math.round(rss.peakRssMiB),
       processes: rss.processes };
-    log(`${tag}: all ${N.toLocaleString('en')} records on the target after ${round(done.t)} s ` +
-      `(${partial.throughput.recordsPerSecond.toLocaleString('en')} rec/s overall, ` +
+    log(`${tag}: ` + (complete ? `every source record on the target after ${round(done.t)} s`
+      : `records lost: the clock stops at the end-offset trigger, ${round(done.t)} s`) +
+      ` (${partial.throughput.recordsPerSecond.toLocaleString('en')} rec/s overall, ` +
       `${steady === null ? '?' : Math.round(steady).toLocaleString('en')} rec/s steady); ` +
       `CPU ${partial.cpu.replicatorSeconds} s, peak RSS ${partial.memory.peakRssMiBBacklog} MiB`);
-    if (done.records > N) log(`${tag}: the target holds ${done.records - N} records more than the source (duplicates)`);
-
-    partial.disk = {
-      sourceMiB: round((await topicLogBytes(source, SOURCE_TOPIC)) / MiB),
-      targetMiB: round((await topicLogBytes(target, TARGET_TOPIC)) / MiB),
-    };
-    const problems = await verifyHead(source.bootstrapServers, SOURCE_TOPIC, target.bootstrapServers, TARGET_TOPIC,
-      options.partitions, Math.min(VERIFY_PER_PARTITION, Math.floor(N / options.partitions)));
-    partial.verify = { recordsCompared: options.partitions * Math.min(VERIFY_PER_PARTITION, Math.floor(N / options.partitions)),
-      problems };
-    log(`${tag}: spot check of ${partial.verify.recordsCompared} records: ` +
-      (problems.length === 0 ? 'identical (key, value, headers, timestamp)' : problems.join('; ')));
 
     if (options.latencySeconds > 0) {
       const rate = options.latencyRate ?? Math.round((steady ?? N / done.t) / 2 / 100) * 100;
@@ -440,6 +526,11 @@ async function runVariant(replicator: Replicator, compression: Compression, opti
       const f = partial.harnessFloor.ms;
       log(`${tag}: harness floor: p50 ${f.p50} ms, p99 ${f.p99} ms, max ${f.max} ms`);
     }
+    if (content.failures.length > 0) {
+      const error = `content verification failed: ${content.failures.join('; ')}`;
+      log(`${tag}: FAILED: ${error}`);
+      return { replicator: replicator.name, compression, ok: false, error, ...partial };
+    }
     return { replicator: replicator.name, compression, ok: true, ...partial };
   } catch (err) {
     const details = (err as { details?: string[] }).details ?? (proc ? await proc.tail(30) : []);
@@ -462,17 +553,19 @@ async function runVariant(replicator: Replicator, compression: Compression, opti
 // ---------------------------------------------------------------------------------------------
 
 function table(results: readonly VariantResult[]): string {
-  const header = ['replicator', 'compr.', 'wall s', 'rec/s', 'MiB/s', 'steady rec/s', 'steady MiB/s', '1st rec s',
+  const header = ['replicator', 'compr.', 'lost/dup/ooo', 'wall s', 'rec/s', 'MiB/s', 'steady rec/s', 'steady MiB/s', '1st rec s',
     'CPU s/M rec', 'steady CPU s/M', 'peak RSS MiB', 'target MiB', 'lat. rate', 'p50 ms', 'p99 ms', 'max ms', 'floor p50/p99'];
   const rows = results.map((r) => {
-    if (!r.ok || !r.throughput || !r.cpu || !r.memory) {
-      return [r.replicator, r.compression, `FAILED: ${r.error ?? ''}`.slice(0, 60), ...Array(header.length - 3).fill('')];
+    const v = r.content?.verdict;
+    const verdict = v ? `${v.lost}/${v.duplicates}/${v.outOfOrder}${v.foreign ? ` +${v.foreign} foreign` : ''}` : '–';
+    if (!r.throughput || !r.cpu || !r.memory) {
+      return [r.replicator, r.compression, verdict, `FAILED: ${r.error ?? ''}`.slice(0, 60), ...Array(header.length - 4).fill('')];
     }
     const t = r.throughput;
-    const name = r.interference?.disturbed ? `${r.replicator} (!)` : r.replicator;
+    const name = `${r.replicator}${r.interference?.disturbed ? ' (!)' : ''}${r.ok ? '' : ' FAILED'}`;
     const fmt = (n: number | null | undefined) => (n === null || n === undefined ? '–' : n.toLocaleString('en'));
     return [
-      name, r.compression, fmt(t.wallSeconds), fmt(t.recordsPerSecond), fmt(t.mibPerSecond),
+      name, r.compression, verdict, fmt(t.wallSeconds), fmt(t.recordsPerSecond), fmt(t.mibPerSecond),
       fmt(t.steadyRecordsPerSecond), fmt(t.steadyMibPerSecond), fmt(t.firstRecordSeconds),
       fmt(r.cpu.secondsPerMillionRecords), fmt(r.cpu.steadySecondsPerMillionRecords),
       fmt(r.memory.peakRssMiBRun), fmt(r.disk?.targetMiB),
@@ -631,17 +724,25 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write('\n' + table(results) + '\n\n');
+  for (const r of results) {
+    if (r.content) process.stdout.write(`${r.replicator}/${r.compression}: content: ${describeCheck(r.content)}\n`);
+    if (!r.ok) process.stdout.write(`${r.replicator}/${r.compression}: FAILED: ${r.error ?? 'unknown error'}\n`);
+  }
+  process.stdout.write('\n');
   process.stdout.write(
+    `"lost/dup/ooo": lost, duplicated and out-of-order records, the whole target compared with the source by ` +
+    `content, per partition, in order ("+n foreign": target records that match no source record); lost, ` +
+    `out-of-order or foreign records fail the variant and the run, duplicates do not. ` +
     `MiB/s counts key + value bytes (${payload.recordBytes} B per record). "wall" runs from the replicator's start ` +
-    `(start-up included) until all ${options.records.toLocaleString('en')} records were on the target; "steady" is ` +
-    `10 %→90 % of the records. CPU = utime+stime of the replicator's process tree; peak RSS = sum of VmHWM. ` +
+    `(start-up included) until every one of the ${options.records.toLocaleString('en')} source records was on the ` +
+    `target (by content; duplicates do not count); "steady" is 10 %→90 % of the records. CPU = utime+stime of the replicator's process tree; peak RSS = sum of VmHWM. ` +
     `Latency = consume time − CreateTime at the rate shown (half the steady rate unless --latency-rate), after a ` +
     `${options.latencyWarmupSeconds} s warm-up; "floor" = the same load through one topic with no replicator ` +
     `(the harness's own latency).` +
     (results.some((r) => r.interference?.disturbed) ? ' (!) = other processes used more than ' +
       `${options.maxForeignCores} cores while this variant was measured; rerun it.` : '') + '\n');
   process.stdout.write(`Total time ${report.durationSeconds} s. Results: ${written.map((f) => relative(packageRoot, f)).join(', ')}\n`);
-  process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+  process.exitCode = exitStatus(results);
 }
 
 await main();

@@ -1,15 +1,14 @@
 /**
  * The benchmark's own Kafka clients (node-rdkafka through src/kafka/rdkafka.ts): topic creation,
- * the bulk preload, end-offset polling, the fixed-rate producer and the latency consumer, and a
- * byte-for-byte spot check of replicated records.
+ * the bulk preload, end-offset polling, the fixed-rate producer and the latency consumer. (The
+ * content verification of the copy is lib/verify.ts.)
  */
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop, setTimeout as delay } from 'node:timers/promises';
 import {
-  AdminClient, CODES, KafkaConsumer, Producer, type LibrdKafkaError, type Message, type ProducerGlobalConfig,
+  AdminClient, CODES, Producer, type LibrdKafkaError, type ProducerGlobalConfig,
 } from '../../src/kafka/rdkafka.js';
 import type { ConsumerJob, ConsumerResult } from './latency-consumer.js';
 import type { Compression } from './mm2-properties.js';
@@ -352,66 +351,4 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
       await disconnect(producer);
     }
   }
-}
-
-/** The first `count` records of every partition of a topic, read from offset 0. */
-async function readHead(bootstrap: string, topic: string, partitions: number, count: number,
-  timeoutMs = 60_000): Promise<Message[][]> {
-  const consumer = await connect(new KafkaConsumer({
-    'bootstrap.servers': bootstrap,
-    'group.id': `bench-verify-${randomBytes(4).toString('hex')}`,
-    'enable.auto.commit': false,
-    log_level: 3,
-  }, { 'auto.offset.reset': 'earliest' }));
-  try {
-    consumer.setDefaultConsumeTimeout(50);
-    consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
-    const byPartition: Message[][] = Array.from({ length: partitions }, () => []);
-    const deadline = Date.now() + timeoutMs;
-    while (byPartition.some((list) => list.length < count)) {
-      if (Date.now() > deadline) throw new Error(`reading the head of ${topic}: timed out`);
-      const batch = await new Promise<Message[]>((resolve, reject) =>
-        consumer.consume(1_000, (err, messages) => (err ? reject(new Error(err.message)) : resolve(messages))));
-      for (const m of batch) {
-        const list = byPartition[m.partition]!;
-        if (list.length < count) list.push(m);
-      }
-    }
-    return byPartition;
-  } finally {
-    await disconnect(consumer);
-  }
-}
-
-function headerList(m: Message): string[] {
-  return (m.headers ?? []).flatMap((h) => Object.entries(h).map(([k, v]) =>
-    `${k}=${Buffer.isBuffer(v) ? v.toString('hex') : Buffer.from(String(v)).toString('hex')}`));
-}
-
-/**
- * Compares the first `count` records of every partition of the source and target topics: key,
- * value, headers and timestamp must be identical, in the same order. Returns the problems found.
- */
-export async function verifyHead(sourceBootstrap: string, sourceTopic: string, targetBootstrap: string,
-  targetTopic: string, partitions: number, count: number): Promise<string[]> {
-  const [source, target] = await Promise.all([
-    readHead(sourceBootstrap, sourceTopic, partitions, count),
-    readHead(targetBootstrap, targetTopic, partitions, count),
-  ]);
-  const problems: string[] = [];
-  for (let p = 0; p < partitions; p++) {
-    for (let i = 0; i < count; i++) {
-      const s = source[p]![i]!;
-      const t = target[p]![i]!;
-      const where = `partition ${p} record ${i}`;
-      if (!Buffer.from(s.key ?? '').equals(Buffer.from(t.key ?? ''))) problems.push(`${where}: key differs`);
-      else if (!(s.value ?? Buffer.alloc(0)).equals(t.value ?? Buffer.alloc(0))) problems.push(`${where}: value differs`);
-      else if (s.timestamp !== t.timestamp) problems.push(`${where}: timestamp ${t.timestamp}, source ${s.timestamp}`);
-      else if (headerList(s).join(',') !== headerList(t).join(',')) {
-        problems.push(`${where}: headers [${headerList(t).join(', ')}], source [${headerList(s).join(', ')}]`);
-      }
-      if (problems.length >= 10) return problems;
-    }
-  }
-  return problems;
 }

@@ -121,7 +121,14 @@ export function comparePartition(source: readonly string[], target: readonly str
 
 /** Compares every partition; the totals add up the partitions. */
 export function compareContent(source: readonly (readonly string[])[], target: readonly (readonly string[])[]): Verdict {
-  const partitions = source.map((s, p) => comparePartition(s, target[p] ?? []));
+  return totalVerdict(source.map((s, p) => comparePartition(s, target[p] ?? [])));
+}
+
+/**
+ * The verdict of partitions compared one at a time (comparePartition), with their totals: what
+ * compareContent returns, for callers that cannot hold every partition's digests at once.
+ */
+export function totalVerdict(partitions: PartitionVerdict[]): Verdict {
   const total: Verdict = { source: 0, target: 0, lost: 0, duplicates: 0, outOfOrder: 0, foreign: 0, firstLost: -1, firstDisorder: -1, partitions };
   for (const v of partitions) {
     total.source += v.source;
