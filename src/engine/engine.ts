@@ -15,6 +15,13 @@ export interface EngineOptions {
   readonly batchSize?: number;
 }
 
+/**
+ * A cluster that answers nothing for this long while records wait is reported not ready: a broker
+ * frozen or cut off keeps its connections open, so "no connection" alone would not say it. With
+ * reports every second, readiness turns within 10 s.
+ */
+const STALL_MS = 8_000;
+
 /** What the shards get of kmirror.shutdown.timeout.ms: the rest is for the worker pool and the sidecar. */
 const SHUTDOWN_MARGIN_MS = 2_000;
 
@@ -66,6 +73,11 @@ export class Engine implements EngineView {
         if (!shard.running) reasons.push(`${flow.flow}: shard ${shard.index} is not running`);
         else if (shard.clients?.consumerBrokersUp === 0) reasons.push(`${flow.flow}: shard ${shard.index} has no connection to ${flow.source}`);
         else if (shard.clients?.producerBrokersUp === 0) reasons.push(`${flow.flow}: shard ${shard.index} has no connection to ${flow.target}`);
+        else if ((shard.stalls?.targetMs ?? 0) >= STALL_MS) {
+          reasons.push(`${flow.flow}: shard ${shard.index}: no acknowledgement from ${flow.target} for ${Math.floor(shard.stalls!.targetMs / 1000)} s while records wait for it`);
+        } else if ((shard.stalls?.sourceMs ?? 0) >= STALL_MS) {
+          reasons.push(`${flow.flow}: shard ${shard.index}: no records from ${flow.source} for ${Math.floor(shard.stalls!.sourceMs / 1000)} s while it has records to copy`);
+        }
       }
       const waiting = flow.partitions.filter((p) => p.status === 'WAITING');
       if (waiting.length > 0) reasons.push(`${flow.flow}: ${waiting.length} partition(s) WAITING (${waiting[0]!.failure})`);

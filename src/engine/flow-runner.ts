@@ -32,6 +32,8 @@ export interface ShardStatus {
   readonly clients?: ClientStats;
   /** Offset syncs this generation of the shard wrote, dropped (queue full) and had refused; absent until the first report. */
   readonly offsetSyncs?: { readonly written: number; readonly dropped: number; readonly failed: number };
+  /** How long the target has acknowledged nothing while records wait, and the source given nothing while records wait there (ms; 0 when not). */
+  readonly stalls?: { readonly targetMs: number; readonly sourceMs: number };
 }
 
 export interface FlowStatus {
@@ -55,6 +57,7 @@ interface ShardSlot {
   failures: number;
   clients?: ClientStats | undefined;
   offsetSyncs?: { written: number; dropped: number; failed: number } | undefined;
+  stalls?: { targetMs: number; sourceMs: number } | undefined;
 }
 
 const RETRY_MS = 10_000;
@@ -196,6 +199,7 @@ export class FlowRunner {
     slot.partitions = [];
     slot.clients = undefined;
     slot.offsetSyncs = undefined;
+    slot.stalls = undefined;
     const startedAt = Date.now();
     handle.done.then(() => {
       slot.running = false;
@@ -225,6 +229,7 @@ export class FlowRunner {
     slot.utilisation = message.utilisation;
     slot.clients = message.clients ?? slot.clients;
     slot.offsetSyncs = message.syncs;
+    slot.stalls = message.stalls;
     for (const event of message.events) this.logEvent(slot.index, event);
   }
 
@@ -302,7 +307,7 @@ export class FlowRunner {
       topics: this.sync.states(),
       partitions,
       shards: this.slots.map((s) => ({ index: s.index, generation: s.generation, running: s.running, utilisation: s.utilisation,
-        ...(s.clients && { clients: s.clients }), ...(s.offsetSyncs && { offsetSyncs: s.offsetSyncs }) })),
+        ...(s.clients && { clients: s.clients }), ...(s.offsetSyncs && { offsetSyncs: s.offsetSyncs }), ...(s.stalls && { stalls: s.stalls }) })),
       ...(this.lastRefreshError !== undefined && { lastRefreshError: this.lastRefreshError }),
     };
   }

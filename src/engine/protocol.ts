@@ -58,6 +58,8 @@ export type FromShard =
       readonly syncs: { readonly written: number; readonly dropped: number; readonly failed: number };
       /** From the newest librdkafka statistics; absent until the clients report some. */
       readonly clients?: ClientStats;
+      /** See NativeShard.stalls(). */
+      readonly stalls: { readonly targetMs: number; readonly sourceMs: number };
     }
   | { readonly type: 'failed'; readonly message: string };
 

@@ -41,7 +41,7 @@ export default async function runShard(task: ShardTask): Promise<ShardResult> {
         }
         post({
           type: 'report', partitions: shard.stats(), events, utilisation: Math.min(1, busy / (now - lastReport)),
-          syncs: shard.syncCounts(), ...(clients && { clients }),
+          syncs: shard.syncCounts(), stalls: shard.stalls(), ...(clients && { clients }),
         });
         lastReport = now;
         busy = 0;

@@ -131,6 +131,8 @@ export interface NativeShard {
   syncCounts(): { written: number; dropped: number; failed: number };
   /** The newest librdkafka statistics JSON of the source consumer and target producer ("" before the first). */
   clientStats(): { consumer: string; producer: string };
+  /** How long (ms) the target has acknowledged nothing while records wait for it, and the source given nothing while records wait there; 0 when not. */
+  stalls(): { targetMs: number; sourceMs: number };
   /**
    * Leaves the group (in-flight records waited for, positions of acknowledged records stored) and
    * frees everything, within timeoutMs (default 30 s) whatever the clusters do.

@@ -100,6 +100,7 @@ Napi::Function Shard::Define(Napi::Env env) {
     InstanceMethod<&Shard::SyncCounts>("syncCounts"),
     InstanceMethod<&Shard::ClientStats>("clientStats"),
     InstanceMethod<&Shard::ResumeWaiting>("resumeWaiting"),
+    InstanceMethod<&Shard::Stalls>("stalls"),
     InstanceMethod<&Shard::Close>("close"),
   });
 }
@@ -439,6 +440,7 @@ Napi::Value Shard::Pump(const Napi::CallbackInfo& info) {
   }
   rd_kafka_poll(producer_, 0);
   if (syncWriter_) syncWriter_->Poll();
+  TrackStalls(handed > 0);
 
   int64_t now = SteadyMs();
   if (now - lastCommitMs_ >= commitIntervalMs_) {
@@ -566,7 +568,43 @@ bool Shard::HandOver(rd_kafka_message_t* msg, uint64_t dequeuedAt) {
 }
 
 void Shard::DeliveryCb(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque) {
-  static_cast<Shard*>(opaque)->OnDelivery(msg);
+  Shard* self = static_cast<Shard*>(opaque);
+  self->targetWaitingSinceMs_ = 0;  // the target answers
+  self->OnDelivery(msg);
+}
+
+void Shard::TrackStalls(bool fetched) {
+  int64_t now = SteadyMs();
+  if (rd_kafka_outq_len(producer_) == 0) targetWaitingSinceMs_ = 0;
+  else if (targetWaitingSinceMs_ == 0) targetWaitingSinceMs_ = now;
+  if (fetched || backpressure_) {
+    sourceWaitingSinceMs_ = 0;
+    return;
+  }
+  if (now - lastSourceCheckMs_ < 1000) return;
+  lastSourceCheckMs_ = now;
+  // Nothing came: is there anything to come? A fetching partition below the source's end
+  // (as the fetcher last saw it) should be giving records.
+  bool behind = false;
+  ForEachPartition([&](Partition& p) {
+    if (behind || !p.rt.Fetching()) return;
+    int64_t low = -1, high = -1;
+    rd_kafka_get_watermark_offsets(consumer_, p.rt.topic().c_str(), p.rt.partition(), &low, &high);
+    behind = high > p.rt.produced() && p.rt.produced() >= 0;
+  });
+  if (!behind) sourceWaitingSinceMs_ = 0;
+  else if (sourceWaitingSinceMs_ == 0) sourceWaitingSinceMs_ = now;
+}
+
+// stalls() → { targetMs, sourceMs }: how long the target has acknowledged nothing while records
+// wait for it, and the source has given nothing while a partition has records to copy (0: none).
+Napi::Value Shard::Stalls(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t now = SteadyMs();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("targetMs", static_cast<double>(targetWaitingSinceMs_ ? now - targetWaitingSinceMs_ : 0));
+  o.Set("sourceMs", static_cast<double>(sourceWaitingSinceMs_ ? now - sourceWaitingSinceMs_ : 0));
+  return o;
 }
 
 void Shard::OnDelivery(const rd_kafka_message_t* msg) {

@@ -96,6 +96,7 @@ class Shard : public Napi::ObjectWrap<Shard>, public PartitionDriver, public Eve
   Napi::Value SyncCounts(const Napi::CallbackInfo& info);
   Napi::Value ClientStats(const Napi::CallbackInfo& info);
   Napi::Value ResumeWaiting(const Napi::CallbackInfo& info);
+  Napi::Value Stalls(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   // librdkafka callbacks (static trampolines receive the Shard as opaque)
@@ -129,6 +130,7 @@ class Shard : public Napi::ObjectWrap<Shard>, public PartitionDriver, public Eve
   void WriteSync(Partition& p, int64_t upstream, int64_t downstream);
   void FlushTailSyncs();
   void FlushProducer(int64_t deadlineMs);
+  void TrackStalls(bool fetched);
   Partition* PartitionFor(const std::string& topic, int32_t partition, bool create);
   Partition* PartitionFor(rd_kafka_topic_t* rkt, int32_t partition);
   template <typename F> void ForEachPartition(F f);
@@ -169,6 +171,11 @@ class Shard : public Napi::ObjectWrap<Shard>, public PartitionDriver, public Eve
   bool producerFatal_ = false;
   std::string producerFatalReason_;
   uint64_t producerResets_ = 0;
+  // Since when the target has not acknowledged anything while records wait for it, and since when
+  // the source has given nothing while a partition has records to copy (0: not waiting).
+  int64_t targetWaitingSinceMs_ = 0;
+  int64_t sourceWaitingSinceMs_ = 0;
+  int64_t lastSourceCheckMs_ = 0;
 
   std::vector<ShardEvent> events_;
   std::mutex logMutex_;
