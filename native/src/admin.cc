@@ -229,6 +229,7 @@ Napi::Function Admin::Define(Napi::Env env) {
     InstanceMethod<&Admin::CreateTopics>("createTopics"),
     InstanceMethod<&Admin::CreatePartitions>("createPartitions"),
     InstanceMethod<&Admin::DescribeTopicConfigs>("describeTopicConfigs"),
+    InstanceMethod<&Admin::DescribeTopics>("describeTopics"),
     InstanceMethod<&Admin::IncrementalAlterTopicConfigs>("incrementalAlterTopicConfigs"),
     InstanceMethod<&Admin::ListOffsets>("listOffsets"),
     InstanceMethod<&Admin::DeleteRecords>("deleteRecords"),
@@ -514,6 +515,42 @@ Napi::Value Admin::DeleteRecords(const Napi::CallbackInfo& info) {
     },
     [](rd_kafka_event_t* event) {
       return PartitionsJson(rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event)));
+    });
+  work->Queue();
+  return work->Promise();
+}
+
+// describeTopics([name], timeoutMs) → [{ name, topicId (base64, null when unknown), partitions, error }]
+Napi::Value Admin::DescribeTopics(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  REQUIRE_OPEN(env);
+  Napi::Array array = ArrayArg(info, 0, "topics");
+  auto names = std::make_shared<std::vector<std::string>>();
+  for (uint32_t i = 0; i < array.Length(); i++) names->push_back(array.Get(i).ToString().Utf8Value());
+  auto* work = new AdminWork(env, rk_, RD_KAFKA_ADMIN_OP_DESCRIBETOPICS, TimeoutArg(info, 1),
+    [names](rd_kafka_t* rk, rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+      std::vector<const char*> list;
+      for (const auto& name : *names) list.push_back(name.c_str());
+      rd_kafka_TopicCollection_t* topics = rd_kafka_TopicCollection_of_topic_names(list.data(), list.size());
+      rd_kafka_DescribeTopics(rk, topics, options, queue);
+      rd_kafka_TopicCollection_destroy(topics);
+    },
+    [](rd_kafka_event_t* event) {
+      size_t n = 0;
+      const rd_kafka_TopicDescription_t** topics =
+          rd_kafka_DescribeTopics_result_topics(rd_kafka_event_DescribeTopics_result(event), &n);
+      Json out = Json::Arr();
+      for (size_t i = 0; i < n; i++) {
+        const rd_kafka_Uuid_t* id = rd_kafka_TopicDescription_topic_id(topics[i]);
+        const char* base64 = id ? rd_kafka_Uuid_base64str(id) : nullptr;
+        size_t partitions = 0;
+        rd_kafka_TopicDescription_partitions(topics[i], &partitions);
+        out.Push(Json::Obj().Set("name", Json::Str(rd_kafka_TopicDescription_name(topics[i])))
+                     .Set("topicId", base64 && *base64 && std::string(base64) != "AAAAAAAAAAAAAAAAAAAAAA" ? Json::Str(base64) : Json())
+                     .Set("partitions", Json::Num(static_cast<double>(partitions)))
+                     .Set("error", ErrorJson(rd_kafka_TopicDescription_error(topics[i]))));
+      }
+      return out;
     });
   work->Queue();
   return work->Promise();

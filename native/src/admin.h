@@ -26,6 +26,7 @@ class Admin : public Napi::ObjectWrap<Admin> {
   Napi::Value CreateTopics(const Napi::CallbackInfo& info);
   Napi::Value CreatePartitions(const Napi::CallbackInfo& info);
   Napi::Value DescribeTopicConfigs(const Napi::CallbackInfo& info);
+  Napi::Value DescribeTopics(const Napi::CallbackInfo& info);
   Napi::Value IncrementalAlterTopicConfigs(const Napi::CallbackInfo& info);
   Napi::Value ListOffsets(const Napi::CallbackInfo& info);
   Napi::Value DeleteRecords(const Napi::CallbackInfo& info);

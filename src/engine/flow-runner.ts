@@ -242,10 +242,11 @@ export class FlowRunner {
         else if (event.level === 4) log.warn(fields, event.message);
         else log.debug(fields, event.message);
         break;
-      case 'data-loss': {
+      case 'data-loss':
+      case 'source-recreated': {
         const key = `${event.topic}:${event.partition}`;
-        this.lost.set(key, (this.lost.get(key) ?? 0) + (event.count ?? 0));
-        log.error({ ...fields, lostRecords: event.count }, `DATA LOSS: ${event.message}`);
+        this.lost.set(key, (this.lost.get(key) ?? 0) + Math.max(0, event.count ?? 0));
+        log.error({ ...fields, lostRecords: event.count }, `${event.kind === 'data-loss' ? 'DATA LOSS' : 'SOURCE TOPIC RECREATED'}: ${event.message}`);
         break;
       }
       case 'partition-failed':

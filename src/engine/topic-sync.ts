@@ -4,7 +4,12 @@ import { compilePatternList, matchesPatternList } from '../policy/pattern-list.j
 import { shouldReplicateTopic, TopicFilter, type ReplicationPolicy } from '../policy/index.js';
 import type { Logger } from '../log.js';
 
-export type RemoteTopicStateName = 'REPLICATING' | 'CREATE_FAILED' | 'SOURCE_DELETED';
+/**
+ * REPLICATING; CREATE_FAILED the target refuses the remote topic (retried); SOURCE_ERROR the source
+ * names the topic but reports an error for it (authorization, no leader…): replication waits, it is
+ * not "deleted"; SOURCE_DELETED gone from the source (or no longer selected): replication stopped.
+ */
+export type RemoteTopicStateName = 'REPLICATING' | 'CREATE_FAILED' | 'SOURCE_ERROR' | 'SOURCE_DELETED';
 
 export interface RemoteTopicState {
   readonly source: string;
@@ -15,6 +20,8 @@ export interface RemoteTopicState {
   readonly reason?: string;
   /** Creation attempts the target refused so far (0 once it exists). */
   readonly failedAttempts: number;
+  /** The source topic's ID (base64), when the source says: a new one means the topic was recreated. */
+  readonly topicId?: string;
 }
 
 export interface RefreshResult {
@@ -63,10 +70,22 @@ export class TopicSync {
       policy, filter: this.filter, targetAlias: flow.target,
       heartbeatsReplicationEnabled: flow.settings['heartbeats.replication.enabled'],
     };
-    const selected = sourceMeta.topics.filter((t) => t.error === null && shouldReplicateTopic(selection, t.name));
+    const wanted = sourceMeta.topics.filter((t) => shouldReplicateTopic(selection, t.name));
+    const selected = wanted.filter((t) => t.error === null);
+    // A topic the source names with an error (not authorized, no leader…) is not deleted: it keeps
+    // its state's place with the reason, and its replication goes on when the error clears.
+    const erroring = new Map(wanted.filter((t) => t.error !== null).map((t) => [t.name, t.error!]));
     const selectedNames = new Set(selected.map((t) => t.name));
+    for (const [name, error] of erroring) {
+      const state = this.topics.get(name);
+      const reason = `the source reports ${describe(error)} for this topic; replication waits for it`;
+      if (state && state.reason !== reason) {
+        log.warn({ flow: flow.name, topic: name, error: error.name }, reason);
+        this.topics.set(name, { ...state, state: 'SOURCE_ERROR', reason });
+      }
+    }
     for (const [name, state] of this.topics) {
-      if (!selectedNames.has(name) && state.state !== 'SOURCE_DELETED') {
+      if (!selectedNames.has(name) && !erroring.has(name) && state.state !== 'SOURCE_DELETED') {
         const gone = !sourceMeta.topics.some((t) => t.name === name);
         this.topics.set(name, { ...state, state: 'SOURCE_DELETED',
           reason: gone ? 'the source topic was deleted; replication stopped, the remote topic is kept'
@@ -82,22 +101,56 @@ export class TopicSync {
     for (const topic of selected) {
       const remote = policy.formatRemoteTopic(flow.source, topic.name);
       const existing = remoteByName.get(remote);
-      if (!existing || existing.error?.name === 'UNKNOWN_TOPIC_OR_PART') toCreate.push(topic);
+      if (!existing || existing.error?.name === 'UNKNOWN_TOPIC_OR_PART') {
+        if (this.topics.get(topic.name)?.state === 'REPLICATING') {
+          // As MM2: a missing remote topic is created again. Its stored positions went with it.
+          log.warn({ flow: flow.name, topic: topic.name, remote },
+            'remote topic deleted on the target: creating it again; its positions were deleted with it, so it is copied again per auto.offset.reset');
+        }
+        toCreate.push(topic);
+      }
       else if (existing.partitions.length < topic.partitions.length) toGrow.push({ topic, remote });
       else this.mark(topic.name, remote, topic.partitions.length, 'REPLICATING');
     }
     if (toCreate.length > 0) await this.create(toCreate);
     if (toGrow.length > 0) await this.grow(toGrow);
 
-    const replicating = [...this.topics.values()].filter((t) => t.state === 'REPLICATING');
+    await this.noteTopicIds(selected.map((t) => t.name));
+    const replicating = [...this.topics.values()].filter((t) => t.state === 'REPLICATING' || t.state === 'SOURCE_ERROR');
     const limits = await this.remoteLimits(replicating.map((t) => t.remote));
     const routes = replicating
-      .map((t) => ({ source: t.source, remote: t.remote, maxMessageBytes: limits.get(t.remote) ?? 0 }))
+      .map((t) => ({ source: t.source, remote: t.remote, maxMessageBytes: limits.get(t.remote) ?? 0, ...(t.topicId !== undefined && { topicId: t.topicId }) }))
       .sort((a, b) => a.source.localeCompare(b.source));
-    const signature = JSON.stringify(routes.map((r) => [r.source, this.topics.get(r.source)!.partitions, r.maxMessageBytes]));
+    const signature = JSON.stringify(routes.map((r) => [r.source, this.topics.get(r.source)!.partitions, r.maxMessageBytes, r.topicId]));
     const changed = signature !== this.lastSignature;
     this.lastSignature = signature;
     return { routes, changed };
+  }
+
+  /**
+   * The source topics' IDs. A known topic whose ID changed was deleted and created again under the
+   * same name: said here once; the shards stop copying it at the old offsets and start the new one
+   * from its beginning, counting what of the old one was not copied.
+   */
+  private async noteTopicIds(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    const { flow, source, log } = this.deps;
+    let described: Awaited<ReturnType<NativeAdmin['describeTopics']>>;
+    try {
+      described = await source.describeTopics(names, this.timeoutMs);
+    } catch (err) {
+      log.warn({ flow: flow.name, err: (err as Error).message }, 'cannot read the source topics\' IDs: a topic recreated under the same name is found at the next refresh');
+      return;
+    }
+    for (const { name, topicId } of described) {
+      const state = this.topics.get(name);
+      if (!state || topicId === null || state.topicId === topicId) continue;
+      if (state.topicId !== undefined) {
+        log.error({ flow: flow.name, topic: name, was: state.topicId, now: topicId },
+          'source topic deleted and created again under the same name: its new records are copied from its start');
+      }
+      this.topics.set(name, { ...state, topicId });
+    }
   }
 
   /**
@@ -123,7 +176,11 @@ export class TopicSync {
   private mark(source: string, remote: string, partitions: number, state: RemoteTopicStateName, reason?: string): void {
     const previous = this.topics.get(source);
     const failedAttempts = state === 'CREATE_FAILED' ? (previous?.failedAttempts ?? 0) + 1 : 0;
-    this.topics.set(source, { source, remote, partitions, state, failedAttempts, ...(reason !== undefined && { reason }) });
+    this.topics.set(source, { source, remote, partitions, state, failedAttempts, ...(reason !== undefined && { reason }),
+      ...(previous?.topicId !== undefined && { topicId: previous.topicId }) });
+    if (state === 'REPLICATING' && previous?.state === 'SOURCE_ERROR') {
+      this.deps.log.info({ flow: this.deps.flow.name, topic: source }, 'the source topic is available again: replicating');
+    }
     if (state === 'REPLICATING' && previous?.state === 'CREATE_FAILED') {
       this.deps.log.info({ flow: this.deps.flow.name, topic: source, remote }, 'remote topic now available: replicating');
     }

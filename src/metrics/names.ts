@@ -210,7 +210,7 @@ export const METRIC_LIST: readonly MetricDefinition[] = Object.values(METRICS);
 
 /** Partition statuses exported by kmirror_partitions (REVOKED partitions belong to another shard or process). */
 export const PARTITION_STATUSES = ['RUNNING', 'ISOLATING', 'PAUSED', 'WAITING', 'FAILED'] as const;
-export const TOPIC_STATES = ['REPLICATING', 'CREATE_FAILED', 'SOURCE_DELETED'] as const;
+export const TOPIC_STATES = ['REPLICATING', 'CREATE_FAILED', 'SOURCE_ERROR', 'SOURCE_DELETED'] as const;
 export const GROUP_SYNC_STATES = ['DISABLED', 'SYNCED', 'ACTIVE_ON_TARGET', 'ERROR'] as const;
 
 // The state lists above must name every state the engine has: a new one fails type-checking here.

@@ -20,6 +20,11 @@ export interface TopicRoute {
    * target producer's message.max.bytes follows the largest of these.
    */
   readonly maxMessageBytes?: number;
+  /**
+   * The source topic's ID (base64), when the cluster says: stored with each position, so a topic
+   * deleted and created again under the same name is never read at the old topic's offsets.
+   */
+  readonly topicId?: string;
 }
 
 export interface ShardOptions {
@@ -101,7 +106,7 @@ export interface PartitionStats {
 export const SHARD_EVENT_KINDS = [
   'log', 'error', 'fatal', 'partition-failed', 'partition-waiting', 'partition-isolating', 'partition-paused',
   'partition-resumed', 'data-loss', 'source-truncated', 'topic-missing', 'commit-failed', 'assigned', 'revoked',
-  'producer-reset', 'written-past-failure',
+  'producer-reset', 'written-past-failure', 'source-recreated',
 ] as const;
 
 export type ShardEventKind = (typeof SHARD_EVENT_KINDS)[number];
@@ -176,6 +181,8 @@ export interface NativeAdmin {
     timeoutMs?: number): Promise<{ name: string; error: AdminError | null }[]>;
   createPartitions(topics: readonly { name: string; totalCount: number }[], timeoutMs?: number): Promise<{ name: string; error: AdminError | null }[]>;
   describeTopicConfigs(topics: readonly string[], timeoutMs?: number): Promise<{ name: string; error: AdminError | null; entries: ConfigEntry[] }[]>;
+  /** Topic IDs (base64; null when the cluster does not say) and partition counts. */
+  describeTopics(topics: readonly string[], timeoutMs?: number): Promise<{ name: string; topicId: string | null; partitions: number; error: AdminError | null }[]>;
   incrementalAlterTopicConfigs(topics: readonly { name: string; ops: readonly { name: string; op: 'SET' | 'DELETE'; value?: string }[] }[],
     timeoutMs?: number): Promise<{ name: string; error: AdminError | null }[]>;
   listOffsets(partitions: readonly { topic: string; partition: number; spec: 'earliest' | 'latest' | number }[],

@@ -221,6 +221,7 @@ function assess(flow: FlowStatus, partitions: readonly PartitionReport[], checkp
   if (flow.lastRefreshError !== undefined) degraded.push(`topic refresh failed: ${flow.lastRefreshError}`);
   for (const topic of flow.topics) {
     if (topic.state === 'CREATE_FAILED') degraded.push(`remote topic ${topic.remote} cannot be created: ${topic.reason ?? 'refused'}`);
+    if (topic.state === 'SOURCE_ERROR') degraded.push(`source topic ${topic.source}: ${topic.reason ?? 'error'}`);
   }
   if (checkpoints?.lastError) degraded.push(`checkpoints: ${checkpoints.lastError}`);
   const past = partitions.filter((p) => p.writtenPastFailure > 0);

@@ -24,15 +24,16 @@ enum class EventKind {
   Revoked,             // the group took partitions away
   ProducerReset,       // the target producer was replaced; unacknowledged records are copied again
   WrittenPastFailure,  // an invariant broke: a record after a refused one reached the target (counted)
+  SourceRecreated,     // the source topic was deleted and created again (a new topic ID): copied from its start
 };
 
 constexpr const char* kEventKindNames[] = {
     "log", "error", "fatal", "partition-failed", "partition-waiting", "partition-isolating", "partition-paused",
     "partition-resumed", "data-loss", "source-truncated", "topic-missing", "commit-failed", "assigned", "revoked",
-    "producer-reset", "written-past-failure",
+    "producer-reset", "written-past-failure", "source-recreated",
 };
 constexpr size_t kEventKinds = sizeof(kEventKindNames) / sizeof(kEventKindNames[0]);
-static_assert(kEventKinds == static_cast<size_t>(EventKind::WrittenPastFailure) + 1, "one name per EventKind");
+static_assert(kEventKinds == static_cast<size_t>(EventKind::SourceRecreated) + 1, "one name per EventKind");
 
 inline const char* EventKindName(EventKind kind) { return kEventKindNames[static_cast<size_t>(kind)]; }
 

@@ -152,6 +152,7 @@ Shard::Shard(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shard>(info) {
       TopicRoute& route = routes_[t.Get("source").ToString().Utf8Value()];
       route.remote = t.Get("remote").ToString().Utf8Value();
       if (t.Get("maxMessageBytes").IsNumber()) route.maxMessageBytes = t.Get("maxMessageBytes").As<Napi::Number>().Int64Value();
+      if (t.Get("topicId").IsString()) route.topicId = t.Get("topicId").ToString().Utf8Value();
     }
     FollowTopicLimits();
   }
@@ -269,18 +270,29 @@ Napi::Value Shard::SetTopics(const Napi::CallbackInfo& info) {
   Napi::Value arg = info[0].IsArray() ? info[0] : info[0].As<Napi::Object>().Get("topics");
   if (!arg.IsArray()) throw Napi::TypeError::New(env, "topics must be an array of { source, remote }");
   Napi::Array topics = arg.As<Napi::Array>();
-  std::unordered_map<std::string, std::pair<std::string, int64_t>> wanted;
+  struct Wanted {
+    std::string remote;
+    int64_t limit;
+    std::string topicId;
+  };
+  std::unordered_map<std::string, Wanted> wanted;
   for (uint32_t i = 0; i < topics.Length(); i++) {
     Napi::Object t = topics.Get(i).As<Napi::Object>();
     int64_t limit = t.Get("maxMessageBytes").IsNumber() ? t.Get("maxMessageBytes").As<Napi::Number>().Int64Value() : 0;
-    wanted[t.Get("source").ToString().Utf8Value()] = {t.Get("remote").ToString().Utf8Value(), limit};
+    std::string id = t.Get("topicId").IsString() ? t.Get("topicId").ToString().Utf8Value() : "";
+    wanted[t.Get("source").ToString().Utf8Value()] = {t.Get("remote").ToString().Utf8Value(), limit, id};
   }
   for (const auto& [source, target] : wanted) {
     TopicRoute& route = routes_[source];
-    route.maxMessageBytes = target.second;
-    if (route.remoteTopic && route.remote == target.first) continue;
+    route.maxMessageBytes = target.limit;
+    if (!target.topicId.empty() && route.topicId != target.topicId) {
+      std::string oldId = route.topicId;
+      route.topicId = target.topicId;
+      if (!oldId.empty()) SourceRecreated(route, oldId);
+    }
+    if (route.remoteTopic && route.remote == target.remote) continue;
     if (route.remoteTopic) rd_kafka_topic_destroy(route.remoteTopic);
-    route.remote = target.first;
+    route.remote = target.remote;
     route.remoteTopic = rd_kafka_topic_new(producer_, route.remote.c_str(), nullptr);
     for (auto& p : route.partitions) {
       if (p) p->remoteTopic = route.remote;
@@ -720,23 +732,58 @@ void Shard::HandleConsumerError(rd_kafka_message_t* msg) {
     }
     AddEvent(std::move(event));
     // Lost records are reported above; the position moves on so replication continues.
-    // After an out-of-range error the fetcher refuses seeks (its state is an error state), so
-    // the partition is re-assigned at the new offset instead.
-    p->rt.SkipTo(low);
-    PartitionList list(1);
-    rd_kafka_topic_partition_list_add(list.list, topic.c_str(), msg->partition)->offset = low;
-    rd_kafka_error_t* error = rd_kafka_incremental_unassign(consumer_, list.list);
-    if (!error) error = rd_kafka_incremental_assign(consumer_, list.list);
-    if (error) {
-      AddPartitionEvent(EventKind::Error, 3, *p, low, std::string("cannot restart fetching after data loss: ") + rd_kafka_error_string(error));
-      rd_kafka_error_destroy(error);
-    }
+    Reassign(*p, low, "after data loss");
     return;
   }
   event.kind = msg->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || msg->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ? EventKind::TopicMissing : EventKind::Error;
   event.level = 4;
   event.message = rd_kafka_message_errstr(msg);
   AddEvent(std::move(event));
+}
+
+void Shard::Reassign(Partition& p, int64_t offset, const char* why) {
+  // After an out-of-range error (or under a new topic) the fetcher refuses seeks (its state is an
+  // error state), so the partition is assigned again at the new offset instead.
+  p.rt.SkipTo(offset);
+  PartitionList list(1);
+  rd_kafka_topic_partition_list_add(list.list, p.rt.topic().c_str(), p.rt.partition())->offset = offset;
+  rd_kafka_error_t* error = rd_kafka_incremental_unassign(consumer_, list.list);
+  if (!error) error = rd_kafka_incremental_assign(consumer_, list.list);
+  if (error) {
+    AddPartitionEvent(EventKind::Error, 3, p, offset, std::string("cannot restart fetching ") + why + ": " + rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+  }
+}
+
+// The source topic under this name is a new one (its ID changed): what was not copied of the old
+// one is gone (counted as far as the fetcher saw it), and the new one is copied from its start —
+// never from the old topic's offsets, which mean nothing in the new one.
+void Shard::SourceRecreated(TopicRoute& route, const std::string& oldId) {
+  for (auto& slot : route.partitions) {
+    if (!slot || slot->rt.state() == PartitionState::Unassigned) continue;
+    Partition& p = *slot;
+    int64_t low = -1, high = -1;
+    rd_kafka_get_watermark_offsets(consumer_, p.rt.topic().c_str(), p.rt.partition(), &low, &high);
+    int64_t lost = high >= 0 && p.rt.position() >= 0 && high > p.rt.position() ? high - p.rt.position() : 0;
+    int64_t start = 0;
+    if (rd_kafka_query_watermark_offsets(consumer_, p.rt.topic().c_str(), p.rt.partition(), &low, &high, kWatermarkWaitMs) == 0) start = low;
+    ShardEvent event;
+    event.kind = EventKind::SourceRecreated;
+    event.level = 2;
+    event.topic = p.rt.topic();
+    event.partition = p.rt.partition();
+    event.offset = p.rt.position();
+    event.count = lost;
+    event.message = "source topic " + p.rt.topic() + " was deleted and created again (topic id " + oldId + " → " + route.topicId +
+                    "): " + std::to_string(lost) + " record(s) of the old topic after position " + std::to_string(p.rt.position()) +
+                    " were not copied (as far as the fetcher saw); copying the new topic from offset " + std::to_string(start);
+    AddEvent(std::move(event));
+    p.syncs.Reset();
+    p.committed = -1;
+    p.rt.Assign(*this, start);  // a new lifetime: records fetched from the old topic are dropped
+    Reassign(p, start, "under the recreated topic");
+  }
+  StorePositions(false, nullptr, 0);
 }
 
 void Shard::RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
@@ -746,6 +793,24 @@ void Shard::RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_
   } else {
     self->OnRevoke(parts);
   }
+}
+
+bool Shard::StoredForEarlierTopic(Partition& p, const rd_kafka_topic_partition_t& stored) {
+  auto route = routes_.find(p.rt.topic());
+  if (route == routes_.end() || route->second.topicId.empty() || stored.offset < 0 || !stored.metadata || stored.metadata_size == 0) return false;
+  std::string storedId(static_cast<const char*>(stored.metadata), stored.metadata_size);
+  if (storedId == route->second.topicId) return false;
+  ShardEvent event;
+  event.kind = EventKind::SourceRecreated;
+  event.level = 2;
+  event.topic = p.rt.topic();
+  event.partition = p.rt.partition();
+  event.offset = stored.offset;
+  event.message = "the stored position " + std::to_string(stored.offset) + " belongs to an earlier topic named " + p.rt.topic() +
+                  " (topic id " + storedId + "); this one is " + route->second.topicId +
+                  ": copying it from its start (what the earlier topic had after the position was not copied)";
+  AddEvent(std::move(event));
+  return true;
 }
 
 bool Shard::StartFor(Partition& p, int64_t committed, int64_t* start) {
@@ -786,6 +851,18 @@ void Shard::OnAssign(rd_kafka_topic_partition_list_t* parts) {
     if (err) {
       waiting.emplace_back(p, std::string("cannot read the replication position from the target yet: ") + rd_kafka_err2str(err));
       part.offset = RD_KAFKA_OFFSET_END;  // a placeholder: the partition is paused until its position is known
+    } else if (StoredForEarlierTopic(*p, remote.list->elems[i])) {
+      // The position belongs to an earlier topic with this name: the new one is copied from its start.
+      int64_t low = 0, high = 0;
+      if (rd_kafka_query_watermark_offsets(consumer_, part.topic, part.partition, &low, &high, kWatermarkWaitMs)) {
+        waiting.emplace_back(p, "cannot read the source partition's offsets to start it yet");
+        part.offset = RD_KAFKA_OFFSET_END;
+        continue;
+      }
+      part.offset = low;
+      p->committed = -1;
+      fresh = true;
+      starts.emplace_back(p, low);
     } else if (!StartFor(*p, remote.list->elems[i].offset, &start)) {
       waiting.emplace_back(p, "cannot read the source partition's offsets to start it (auto.offset.reset) yet");
       part.offset = RD_KAFKA_OFFSET_END;
@@ -910,7 +987,16 @@ void Shard::StorePositions(bool wait, const rd_kafka_topic_partition_list_t* onl
   auto add = [&](Partition& p) {
     if (p.rt.position() < 0 || p.rt.position() == p.committed) return;
     if (!only && p.rt.state() == PartitionState::Unassigned) return;
-    rd_kafka_topic_partition_list_add(list.list, p.remoteTopic.c_str(), p.rt.partition())->offset = p.rt.position();
+    rd_kafka_topic_partition_t* e = rd_kafka_topic_partition_list_add(list.list, p.remoteTopic.c_str(), p.rt.partition());
+    e->offset = p.rt.position();
+    // The source topic's ID goes with the position: a position of an earlier topic with the same
+    // name is recognised as such (OnAssign). Freed with the list.
+    auto route = routes_.find(p.rt.topic());
+    if (route != routes_.end() && !route->second.topicId.empty()) {
+      e->metadata_size = route->second.topicId.size();
+      e->metadata = std::malloc(e->metadata_size);
+      std::memcpy(e->metadata, route->second.topicId.data(), e->metadata_size);
+    }
   };
   if (only) {
     for (int i = 0; i < only->cnt; i++) {

@@ -66,6 +66,7 @@ struct Partition {
 
 struct TopicRoute {
   std::string remote;
+  std::string topicId;                      // the source topic's ID (base64); empty when unknown
   int64_t maxMessageBytes = 0;              // the remote topic's max.message.bytes; 0 when unknown
   rd_kafka_topic_t* remoteTopic = nullptr;  // producer's handle, owned here
   std::vector<std::unique_ptr<Partition>> partitions;
@@ -124,12 +125,17 @@ class Shard : public Napi::ObjectWrap<Shard>, public PartitionDriver, public Eve
   void HandleConsumerError(rd_kafka_message_t* msg);
   uint32_t RetryWaiting();
   bool StartFor(Partition& p, int64_t committed, int64_t* start);
+  // The stored position was written for an earlier topic with the same name (another topic ID): said, and true.
+  bool StoredForEarlierTopic(Partition& p, const rd_kafka_topic_partition_t& stored);
   void StorePositions(bool wait, const rd_kafka_topic_partition_list_t* only, int timeoutMs);
   void OnStored(const rd_kafka_topic_partition_t& p, rd_kafka_resp_err_t err);
   void AdvancePastControlRecords();
   void WriteSync(Partition& p, int64_t upstream, int64_t downstream);
   void FlushTailSyncs();
   void FlushProducer(int64_t deadlineMs);
+  void SourceRecreated(TopicRoute& route, const std::string& oldId);
+  // Fetch the partition again from `offset` after the fetcher's state was lost (out of range, a new topic).
+  void Reassign(Partition& p, int64_t offset, const char* why);
   void TrackStalls(bool fetched);
   Partition* PartitionFor(const std::string& topic, int32_t partition, bool create);
   Partition* PartitionFor(rd_kafka_topic_t* rkt, int32_t partition);
