@@ -735,6 +735,31 @@ void Shard::HandleConsumerError(rd_kafka_message_t* msg) {
     Reassign(*p, low, "after data loss");
     return;
   }
+  if (msg->err == RD_KAFKA_RESP_ERR__LOG_TRUNCATION && msg->rkt) {
+    // KIP-320: the partition's new leader does not have our position's records (an unclean
+    // election). librdkafka names the divergence point (the end offset of our epoch on the new
+    // leader); copying resumes there, as a Java consumer would, and the records between were
+    // copied from a log the source no longer has.
+    Partition* p = PartitionFor(msg->rkt, msg->partition);
+    std::string text = rd_kafka_message_errstr(msg);
+    const char* marker = "broker end offset is ";
+    size_t at = text.find(marker);
+    int64_t divergence = at == std::string::npos ? -1 : std::strtoll(text.c_str() + at + std::strlen(marker), nullptr, 10);
+    if (p && divergence >= 0) {
+      int64_t from = p->rt.position();
+      event.kind = EventKind::SourceTruncated;
+      event.level = 2;
+      event.offset = divergence;
+      event.count = from > divergence ? from - divergence : 0;
+      event.message = "the source partition's log was truncated at " + std::to_string(divergence) + " (an unclean leader election): " +
+                      std::to_string(event.count) + " record(s) copied from " + std::to_string(divergence) +
+                      " on are no longer on the source; copying resumes at " + std::to_string(divergence) +
+                      " (the target keeps what it has, and gets the new leader's records after it)";
+      AddEvent(std::move(event));
+      Reassign(*p, divergence, "after a log truncation");
+      return;
+    }
+  }
   event.kind = msg->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || msg->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ? EventKind::TopicMissing : EventKind::Error;
   event.level = 4;
   event.message = rd_kafka_message_errstr(msg);
