@@ -79,7 +79,7 @@ export const METRICS = {
   },
   partitions: {
     name: 'kmirror_partitions', type: 'gauge', labels: [...PARTITION, 'status'], fold: 'sum',
-    help: 'Source partitions copied by this process, by status (RUNNING, PAUSED, WAITING, FAILED): 1 for the current status and 0 for the others per partition; a count per status when partition labels are folded.',
+    help: 'Source partitions copied by this process, by status (RUNNING, ISOLATING, PAUSED, WAITING, FAILED): 1 for the current status and 0 for the others per partition; a count per status when partition labels are folded.',
   },
   lostRecords: {
     name: 'kmirror_lost_records_total', type: 'counter', labels: PARTITION, fold: 'sum',
@@ -87,7 +87,7 @@ export const METRICS = {
   },
   topicState: {
     name: 'kmirror_topic_state', type: 'gauge', labels: [...FLOW, 'topic', 'state'],
-    help: 'Remote topics by state (REPLICATING, CREATE_FAILED, SOURCE_DELETED): 1 for the current state, 0 for the others.',
+    help: 'Remote topics by state (REPLICATING, CREATE_FAILED, SOURCE_ERROR, SOURCE_DELETED): 1 for the current state, 0 for the others.',
   },
   topicRefreshFailing: {
     name: 'kmirror_topic_refresh_failing', type: 'gauge', labels: FLOW,
@@ -146,7 +146,7 @@ export const METRICS = {
   // Process, threads and librdkafka.
   ready: {
     name: 'kmirror_ready', type: 'gauge', labels: [],
-    help: '1 when every enabled flow has all its shards running, its topics refreshed and no partition WAITING (the readiness check), else 0.',
+    help: '1 when /health/ready would answer 200 (every shard running and connected, no cluster silent for 8 s while records wait, topics refreshed, no partition WAITING), else 0.',
   },
   shardRunning: {
     name: 'kmirror_shard_running', type: 'gauge', labels: SHARD,
