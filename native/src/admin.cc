@@ -580,7 +580,7 @@ Napi::Value Admin::ListConsumerGroups(const Napi::CallbackInfo& info) {
   return work->Promise();
 }
 
-// describeConsumerGroups([groupId], timeoutMs) → [{ groupId, state, members, error }]
+// describeConsumerGroups([groupId], timeoutMs) → [{ groupId, state, members, memberClients, error }]
 Napi::Value Admin::DescribeConsumerGroups(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   REQUIRE_OPEN(env);
@@ -599,9 +599,16 @@ Napi::Value Admin::DescribeConsumerGroups(const Napi::CallbackInfo& info) {
           rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(event), &n);
       Json out = Json::Arr();
       for (size_t i = 0; i < n; i++) {
+        size_t members = rd_kafka_ConsumerGroupDescription_member_count(groups[i]);
+        Json clients = Json::Arr();
+        for (size_t m = 0; m < members; m++) {
+          const char* id = rd_kafka_MemberDescription_client_id(rd_kafka_ConsumerGroupDescription_member(groups[i], m));
+          clients.Push(Json::Str(id ? id : ""));
+        }
         out.Push(Json::Obj().Set("groupId", Json::Str(rd_kafka_ConsumerGroupDescription_group_id(groups[i])))
                      .Set("state", Json::Str(GroupStateName(rd_kafka_ConsumerGroupDescription_state(groups[i]))))
-                     .Set("members", Json::Num(static_cast<double>(rd_kafka_ConsumerGroupDescription_member_count(groups[i]))))
+                     .Set("members", Json::Num(static_cast<double>(members)))
+                     .Set("memberClients", std::move(clients))
                      .Set("error", ErrorJson(rd_kafka_ConsumerGroupDescription_error(groups[i]))));
       }
       return out;

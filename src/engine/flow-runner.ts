@@ -6,7 +6,7 @@ import type { ReplicationPolicy } from '../policy/index.js';
 import type { ClientStats, FromShard, ToShard } from './protocol.js';
 import type { CheckpointFlowStatus, GroupTranslation, HeartbeatStatus } from './view.js';
 import type { ShardHandle, ShardPool } from './shard-pool.js';
-import { flowGroupId as shardGroup, shardOptions } from './shard-settings.js';
+import { flowFingerprint, flowGroupId as shardGroup, shardOptions } from './shard-settings.js';
 import { CheckpointEmitter } from './checkpoint-emitter.js';
 import { ensureInternalTopic } from './internal-topics.js';
 import { offsetSyncsLocation, type OffsetSyncsLocation } from './offset-syncs-location.js';
@@ -44,6 +44,8 @@ export interface FlowStatus {
   readonly partitions: readonly PartitionStatus[];
   readonly shards: readonly ShardStatus[];
   readonly lastRefreshError?: string;
+  /** Why this process does not join the flow's group: another flow uses it (its shards are not started). */
+  readonly groupConflict?: string;
 }
 
 interface ShardSlot {
@@ -79,6 +81,7 @@ export class FlowRunner {
   private readonly lost = new Map<string, number>();
   private routes: readonly TopicRoute[] = [];
   private lastRefreshError: string | undefined;
+  private groupConflict: string | undefined;
   private stopping = false;
   /** Since when no shard of this process has a partition of the flow (undefined while one has). */
   private unassignedSinceMs: number | undefined = Date.now();
@@ -117,15 +120,48 @@ export class FlowRunner {
   async start(): Promise<void> {
     await this.refresh();
     await this.ensureOffsetSyncsTopic();
-    for (const slot of this.slots) this.startShard(slot);
+    await this.joinGroupIfOurs();
     this.checkpoints?.start();
     const s = this.deps.flow.settings;
     if (s['refresh.topics.enabled']) this.every(s['refresh.topics.interval.seconds'] * 1000, () => this.refresh());
     if (s['sync.topic.configs.enabled']) this.every(s['sync.topic.configs.interval.seconds'] * 1000, () => this.syncConfigs());
-    // Refused creations and unreachable clusters are retried sooner than the refresh interval.
+    // Refused creations and unreachable clusters are retried sooner than the refresh interval,
+    // and so is joining a group another flow held.
     this.every(RETRY_MS, async () => {
+      if (this.groupConflict !== undefined) await this.joinGroupIfOurs();
       if (this.lastRefreshError || this.sync.states().some((t) => t.state === 'CREATE_FAILED' || t.reason)) await this.refresh();
     });
+  }
+
+  /**
+   * Starts the shards unless the flow's group on the source is used by kmirror processes of a
+   * different flow (another target, other topics, another naming policy: their client.id carries
+   * another fingerprint). Sharing it would split the partitions between two flows silently; this
+   * process stays out, says so (error log, /status, not ready) and looks again every 10 s.
+   */
+  private async joinGroupIfOurs(): Promise<void> {
+    const { flow, log } = this.deps;
+    const group = shardGroup(flow);
+    const ours = flowFingerprint(flow);
+    let others: string[] = [];
+    try {
+      const [described] = await this.sourceAdmin.describeConsumerGroups([group], flow.settings['admin.timeout.ms']);
+      others = (described?.memberClients ?? []).filter((id) => id.startsWith('kmirror-') && id.includes('@') && !id.endsWith(`@${ours}`));
+    } catch (err) {
+      // The source cannot say: join (the usual case is a lone flow), and say why it was not checked.
+      log.warn({ flow: flow.name, group, err: (err as Error).message }, 'cannot list the group\'s members to check they run this flow; joining');
+    }
+    if (others.length > 0) {
+      const reason = `the consumer group ${group} on ${flow.source} is used by kmirror processes running a different flow ` +
+        `(${others.slice(0, 3).join(', ')}; this one is @${ours}: the target, topics or replication policy differ): not joining it, ` +
+        'so the two do not split each other\'s partitions; give one deployment its own kmirror.source.group.id';
+      if (reason !== this.groupConflict) log.error({ flow: flow.name, group }, reason);
+      this.groupConflict = reason;
+      return;
+    }
+    if (this.groupConflict !== undefined) log.info({ flow: flow.name, group }, 'the group is free of other flows now: joining it');
+    this.groupConflict = undefined;
+    for (const slot of this.slots) if (!slot.handle) this.startShard(slot);
   }
 
   /**
@@ -310,6 +346,7 @@ export class FlowRunner {
       shards: this.slots.map((s) => ({ index: s.index, generation: s.generation, running: s.running, utilisation: s.utilisation,
         ...(s.clients && { clients: s.clients }), ...(s.offsetSyncs && { offsetSyncs: s.offsetSyncs }), ...(s.stalls && { stalls: s.stalls }) })),
       ...(this.lastRefreshError !== undefined && { lastRefreshError: this.lastRefreshError }),
+      ...(this.groupConflict !== undefined && { groupConflict: this.groupConflict }),
     };
   }
 
@@ -322,6 +359,7 @@ export class FlowRunner {
    * assigned for longer than kmirror.unassigned.timeout.seconds (0 never).
    */
   notReadyReason(now = Date.now()): string | undefined {
+    if (this.groupConflict !== undefined) return this.groupConflict;
     const limitS = this.deps.flow.settings['kmirror.unassigned.timeout.seconds'];
     if (limitS === 0 || this.unassignedSinceMs === undefined) return undefined;
     const forS = Math.floor((now - this.unassignedSinceMs) / 1000);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FlowConfig } from '../config/mirror-config.js';
 import { toRdkafkaSettings } from '../kafka/client-config.js';
 import type { ShardOptions, TopicRoute } from '../native/addon.js';
@@ -13,6 +14,23 @@ import { LATENCY_BUCKETS_MS } from './view.js';
 export function flowGroupId(flow: Pick<FlowConfig, 'source' | 'target'> & { readonly settings?: { readonly 'kmirror.source.group.id': string } }): string {
   const configured = flow.settings?.['kmirror.source.group.id'] ?? '';
   return configured !== '' ? configured : `kmirror.${flow.source}->${flow.target}`;
+}
+
+/**
+ * What members of one flow's group must agree on — the target, what is selected, how it is
+ * named — as a short hash carried in each source consumer's client.id (`…@<fingerprint>`), so a
+ * process can see, before it joins, that the group is used by a different flow.
+ */
+export function flowFingerprint(flow: FlowConfig): string {
+  const s = flow.settings;
+  const target = (flow.clients.targetProducer['bootstrap.servers'] ?? '').split(',').map((b) => b.trim()).sort().join(',');
+  return createHash('sha256').update(JSON.stringify([flow.source, flow.target, target, s.topics, s['topics.exclude'],
+    s['replication.policy.class'], s['replication.policy.separator']])).digest('hex').slice(0, 12);
+}
+
+/** The client.id of a flow's source consumers: `kmirror-<flow>-<shard>@<fingerprint>`. */
+export function shardClientId(flow: FlowConfig, index: number): string {
+  return `kmirror-${flow.name}-${index}@${flowFingerprint(flow)}`;
 }
 
 /** Settings kmirror picks unless mm2.properties sets them. */
@@ -54,7 +72,7 @@ export function shardOptions(flow: FlowConfig, index: number, topics: readonly T
   return {
     name: `${flow.name}#${index}`,
     consumer: { ...CONSUMER_DEFAULTS, 'topic.metadata.refresh.interval.ms': metadataRefresh, ...consumer,
-      'group.id': group, 'client.id': `kmirror-${flow.name}-${index}` },
+      'group.id': group, 'client.id': shardClientId(flow, index) },
     producer: { ...PRODUCER_DEFAULTS, 'topic.metadata.refresh.interval.ms': metadataRefresh, ...producer, 'client.id': `kmirror-${flow.name}-${index}` },
     positions: { ...positions, 'group.id': group, 'client.id': `kmirror-${flow.name}-${index}-positions` },
     startAtEnd,

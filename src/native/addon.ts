@@ -189,7 +189,9 @@ export interface NativeAdmin {
     timeoutMs?: number): Promise<(PartitionOffset & { timestamp: number })[]>;
   deleteRecords(partitions: readonly { topic: string; partition: number; offset: number }[], timeoutMs?: number): Promise<PartitionOffset[]>;
   listConsumerGroups(timeoutMs?: number): Promise<{ groupId: string; state: string; isSimple: boolean }[]>;
-  describeConsumerGroups(groups: readonly string[], timeoutMs?: number): Promise<{ groupId: string; state: string; members: number; error: AdminError | null }[]>;
+  describeConsumerGroups(groups: readonly string[], timeoutMs?: number): Promise<{ groupId: string; state: string; members: number;
+    /** Each member's client.id. */
+    memberClients: string[]; error: AdminError | null }[]>;
   listConsumerGroupOffsets(group: string, partitions: readonly { topic: string; partition: number }[] | null, timeoutMs?: number): Promise<PartitionOffset[]>;
   alterConsumerGroupOffsets(group: string, offsets: readonly { topic: string; partition: number; offset: number }[], timeoutMs?: number): Promise<PartitionOffset[]>;
   close(): void;

@@ -204,7 +204,8 @@ function assess(flow: FlowStatus, partitions: readonly PartitionReport[], checkp
 } {
   const failed: string[] = [];
   const degraded: string[] = [];
-  for (const shard of flow.shards) if (!shard.running) failed.push(`shard ${shard.index} is not running`);
+  if (flow.groupConflict !== undefined) failed.push(flow.groupConflict);
+  for (const shard of flow.shards) if (!shard.running && flow.groupConflict === undefined) failed.push(`shard ${shard.index} is not running`);
   const byStatus = (status: PartitionState) => partitions.filter((p) => p.status === status);
   const describe = (list: readonly PartitionReport[], what: string) => {
     const first = list[0]!;
