@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { testing } from '../../../src/native/addon.js';
 import { OffsetSync } from '../../../src/mirror-client/offset-sync.js';
 import { RecordFormatError } from '../../../src/mirror-client/record-format-error.js';
 import { bytes, hex, prefixes } from './hex.js';
@@ -18,6 +19,17 @@ describe('OffsetSync wire format', () => {
 
   it('decodes the golden bytes', () => {
     expect(OffsetSync.deserialize(GOLDEN_KEY, GOLDEN_VALUE)).toEqual(golden);
+  });
+
+  it("the shard's C++ encoder writes the golden bytes too (native/src/shard/offset-sync-writer.cc)", () => {
+    const { key, value } = testing.encodeOffsetSync('t', 3, 42, 40);
+    expect(hex(key)).toBe(hex(GOLDEN_KEY));
+    expect(hex(value)).toBe(hex(GOLDEN_VALUE));
+    // Large offsets and a longer name, against the TypeScript encoder.
+    const big = new OffsetSync({ topicPartition: { topic: 'orders.eu-west', partition: 2_000_000 }, upstreamOffset: 2 ** 52, downstreamOffset: 123_456_789_012 });
+    const native = testing.encodeOffsetSync('orders.eu-west', 2_000_000, 2 ** 52, 123_456_789_012);
+    expect(hex(native.key)).toBe(hex(big.recordKey()));
+    expect(hex(native.value)).toBe(hex(big.recordValue()));
   });
 
   it.each([
