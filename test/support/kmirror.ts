@@ -11,6 +11,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { FlowStatus, PartitionStatus } from '../../src/engine/flow-runner.js';
 import { Admin, readRecords, RecordProducer, type ProducedRecord, type ReadRecord } from '../../src/native/addon.js';
 import { packageRoot } from '../../src/paths.js';
+import { compareContent, digest, type Verdict } from './content.js';
 
 /** Polls `probe` until it returns a value other than undefined/false; fails with `what` and the last value. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false,
@@ -52,6 +53,18 @@ export async function readAll(servers: string, topic: string, partitions: number
   const ends = await endOffsets(servers, topic, partitions);
   return Promise.all(ends.map((end, partition) =>
     end === 0 ? Promise.resolve([]) : readRecords({ 'bootstrap.servers': servers }, topic, partition, 0, end, 30_000)));
+}
+
+/** Every record of every partition reduced to its content digest (content.ts), in offset order. */
+export async function digestsOf(servers: string, topic: string, partitions: number): Promise<string[][]> {
+  return (await readAll(servers, topic, partitions)).map((records) => records.map((r) => digest(r)));
+}
+
+/** A copy judged by content: `to` (the remote topic) against `from`, partition by partition (content.ts). */
+export async function compareCopy(from: { servers: string; topic: string }, to: { servers: string; topic: string },
+  partitions: number): Promise<Verdict> {
+  const [source, target] = await Promise.all([digestsOf(from.servers, from.topic, partitions), digestsOf(to.servers, to.topic, partitions)]);
+  return compareContent(source, target);
 }
 
 export interface TestEngine {

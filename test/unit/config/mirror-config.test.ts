@@ -255,8 +255,30 @@ describe('the model', () => {
     }).toThrow(TypeError);
   });
 
-  it('never echoes a secret in an error', () => {
-    const errors = issuesOf(`${base}A.sasl.jaas.config = x password="hunter2";\ntasks.max = hunter2\n`);
-    expect(JSON.stringify(errors)).not.toContain('password="hunter2"');
+  it.each([
+    // a value the setting's rules refuse, holding a JAAS line (quotes, spaces)
+    ['kmirror.sidecar.token = x password="hunter2-s3cret";', 'hunter2-s3cret', /may hold only letters, digits/],
+    // a value too short to be a token: the whole value is the secret
+    ['kmirror.sidecar.token = hunter2-s3cret', 'hunter2-s3cret', /must be at least 16 characters/],
+  ])('never echoes a secret in an error: %s', (line, secret, message) => {
+    const text = `${base}${line}\n`;
+    const issues = issuesOf(text);
+    // There is an error about the line holding the secret, naming key and line...
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ severity: 'error', key: 'kmirror.sidecar.token', line: 5 });
+    expect(issues[0]!.message).toMatch(message);
+    expect(issues[0]!.message).toContain('[redacted]');
+    // ...and the secret is nowhere in it, nor in what parseMirrorConfig throws.
+    expect(JSON.stringify(issues)).not.toContain(secret);
+    const thrown = (() => {
+      try {
+        parse(text);
+      } catch (err) {
+        return err as Error & { details: string[] };
+      }
+      throw new Error('parseMirrorConfig accepted a bad token');
+    })();
+    expect(thrown.details).toEqual([expect.stringMatching(/^error: line:5: kmirror\.sidecar\.token: '\[redacted\]': /)]);
+    expect(`${thrown.message}\n${thrown.details.join('\n')}`).not.toContain(secret);
   });
 });
