@@ -230,6 +230,8 @@ Napi::Function Admin::Define(Napi::Env env) {
     InstanceMethod<&Admin::CreatePartitions>("createPartitions"),
     InstanceMethod<&Admin::DescribeTopicConfigs>("describeTopicConfigs"),
     InstanceMethod<&Admin::DescribeTopics>("describeTopics"),
+    InstanceMethod<&Admin::DescribeAcls>("describeAcls"),
+    InstanceMethod<&Admin::CreateAcls>("createAcls"),
     InstanceMethod<&Admin::IncrementalAlterTopicConfigs>("incrementalAlterTopicConfigs"),
     InstanceMethod<&Admin::ListOffsets>("listOffsets"),
     InstanceMethod<&Admin::DeleteRecords>("deleteRecords"),
@@ -515,6 +517,141 @@ Napi::Value Admin::DeleteRecords(const Napi::CallbackInfo& info) {
     },
     [](rd_kafka_event_t* event) {
       return PartitionsJson(rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event)));
+    });
+  work->Queue();
+  return work->Promise();
+}
+
+namespace {
+
+// ACL enums by the names librdkafka gives them ("TOPIC", "LITERAL", "READ", "ALLOW"), both ways.
+template <typename E>
+bool EnumByName(const std::string& name, int count, const char* (*nameOf)(E), E* out) {
+  for (int i = 0; i < count; i++) {
+    if (name == nameOf(static_cast<E>(i))) {
+      *out = static_cast<E>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+struct AclSpec {
+  std::string resourceType = "ANY", name, patternType = "ANY", principal, host, operation = "ANY", permission = "ANY";
+  bool hasName = false, hasPrincipal = false, hasHost = false;
+};
+
+AclSpec ReadAclSpec(const Napi::Object& o) {
+  AclSpec spec;
+  auto text = [&](const char* key, std::string& into, bool* has) {
+    if (o.Get(key).IsString()) {
+      into = o.Get(key).ToString().Utf8Value();
+      if (has) *has = true;
+    }
+  };
+  text("resourceType", spec.resourceType, nullptr);
+  text("name", spec.name, &spec.hasName);
+  text("patternType", spec.patternType, nullptr);
+  text("principal", spec.principal, &spec.hasPrincipal);
+  text("host", spec.host, &spec.hasHost);
+  text("operation", spec.operation, nullptr);
+  text("permission", spec.permission, nullptr);
+  return spec;
+}
+
+// The enums of a spec; false with `error` naming the field when a name is unknown.
+bool AclEnums(const AclSpec& s, rd_kafka_ResourceType_t* rt, rd_kafka_ResourcePatternType_t* pt, rd_kafka_AclOperation_t* op,
+              rd_kafka_AclPermissionType_t* perm, std::string& error) {
+  if (!EnumByName(s.resourceType, RD_KAFKA_RESOURCE__CNT, rd_kafka_ResourceType_name, rt)) error = "unknown resourceType " + s.resourceType;
+  else if (!EnumByName(s.patternType, RD_KAFKA_RESOURCE_PATTERN_TYPE__CNT, rd_kafka_ResourcePatternType_name, pt)) error = "unknown patternType " + s.patternType;
+  else if (!EnumByName(s.operation, RD_KAFKA_ACL_OPERATION__CNT, rd_kafka_AclOperation_name, op)) error = "unknown operation " + s.operation;
+  else if (!EnumByName(s.permission, RD_KAFKA_ACL_PERMISSION_TYPE__CNT, rd_kafka_AclPermissionType_name, perm)) error = "unknown permission " + s.permission;
+  return error.empty();
+}
+
+Json AclJson(const rd_kafka_AclBinding_t* acl) {
+  return Json::Obj().Set("resourceType", Json::Str(rd_kafka_ResourceType_name(rd_kafka_AclBinding_restype(acl))))
+      .Set("name", Json::Str(rd_kafka_AclBinding_name(acl)))
+      .Set("patternType", Json::Str(rd_kafka_ResourcePatternType_name(rd_kafka_AclBinding_resource_pattern_type(acl))))
+      .Set("principal", Json::Str(rd_kafka_AclBinding_principal(acl)))
+      .Set("host", Json::Str(rd_kafka_AclBinding_host(acl)))
+      .Set("operation", Json::Str(rd_kafka_AclOperation_name(rd_kafka_AclBinding_operation(acl))))
+      .Set("permission", Json::Str(rd_kafka_AclPermissionType_name(rd_kafka_AclBinding_permission_type(acl))));
+}
+
+}  // namespace
+
+// describeAcls({ resourceType, name?, patternType, principal?, host?, operation, permission }, timeoutMs) → [AclBinding]
+// A cluster without an authorizer rejects the request (SECURITY_DISABLED).
+Napi::Value Admin::DescribeAcls(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  REQUIRE_OPEN(env);
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "describeAcls needs a filter object");
+  AclSpec spec = ReadAclSpec(info[0].As<Napi::Object>());
+  rd_kafka_ResourceType_t rt;
+  rd_kafka_ResourcePatternType_t pt;
+  rd_kafka_AclOperation_t op;
+  rd_kafka_AclPermissionType_t perm;
+  std::string error;
+  if (!AclEnums(spec, &rt, &pt, &op, &perm, error)) throw Napi::TypeError::New(env, error);
+  auto* work = new AdminWork(env, rk_, RD_KAFKA_ADMIN_OP_DESCRIBEACLS, TimeoutArg(info, 1),
+    [spec, rt, pt, op, perm](rd_kafka_t* rk, rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+      char errstr[256];
+      rd_kafka_AclBindingFilter_t* filter = rd_kafka_AclBindingFilter_new(rt, spec.hasName ? spec.name.c_str() : nullptr, pt,
+          spec.hasPrincipal ? spec.principal.c_str() : nullptr, spec.hasHost ? spec.host.c_str() : nullptr, op, perm, errstr, sizeof(errstr));
+      rd_kafka_DescribeAcls(rk, filter, options, queue);
+      rd_kafka_AclBinding_destroy(filter);
+    },
+    [](rd_kafka_event_t* event) {
+      size_t n = 0;
+      const rd_kafka_AclBinding_t** acls = rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(event), &n);
+      Json out = Json::Arr();
+      for (size_t i = 0; i < n; i++) out.Push(AclJson(acls[i]));
+      return out;
+    });
+  work->Queue();
+  return work->Promise();
+}
+
+// createAcls([AclBinding], timeoutMs) → [{ error }] in the order given (creating an existing ACL is not an error).
+Napi::Value Admin::CreateAcls(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  REQUIRE_OPEN(env);
+  Napi::Array array = ArrayArg(info, 0, "acls");
+  auto specs = std::make_shared<std::vector<AclSpec>>();
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    AclSpec spec = ReadAclSpec(array.Get(i).As<Napi::Object>());
+    rd_kafka_ResourceType_t rt;
+    rd_kafka_ResourcePatternType_t pt;
+    rd_kafka_AclOperation_t op;
+    rd_kafka_AclPermissionType_t perm;
+    std::string error;
+    if (!AclEnums(spec, &rt, &pt, &op, &perm, error)) throw Napi::TypeError::New(env, "acls[" + std::to_string(i) + "]: " + error);
+    specs->push_back(spec);
+  }
+  auto* work = new AdminWork(env, rk_, RD_KAFKA_ADMIN_OP_CREATEACLS, TimeoutArg(info, 1),
+    [specs](rd_kafka_t* rk, rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+      std::vector<rd_kafka_AclBinding_t*> bindings;
+      char errstr[256];
+      for (const auto& s : *specs) {
+        rd_kafka_ResourceType_t rt;
+        rd_kafka_ResourcePatternType_t pt;
+        rd_kafka_AclOperation_t op;
+        rd_kafka_AclPermissionType_t perm;
+        std::string error;
+        AclEnums(s, &rt, &pt, &op, &perm, error);
+        bindings.push_back(rd_kafka_AclBinding_new(rt, s.name.c_str(), pt, s.principal.c_str(), s.host.empty() ? "*" : s.host.c_str(), op, perm,
+                                                   errstr, sizeof(errstr)));
+      }
+      rd_kafka_CreateAcls(rk, bindings.data(), bindings.size(), options, queue);
+      rd_kafka_AclBinding_destroy_array(bindings.data(), bindings.size());
+    },
+    [](rd_kafka_event_t* event) {
+      size_t n = 0;
+      const rd_kafka_acl_result_t** results = rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(event), &n);
+      Json out = Json::Arr();
+      for (size_t i = 0; i < n; i++) out.Push(Json::Obj().Set("error", ErrorJson(rd_kafka_acl_result_error(results[i]))));
+      return out;
     });
   work->Queue();
   return work->Promise();

@@ -27,6 +27,8 @@ class Admin : public Napi::ObjectWrap<Admin> {
   Napi::Value CreatePartitions(const Napi::CallbackInfo& info);
   Napi::Value DescribeTopicConfigs(const Napi::CallbackInfo& info);
   Napi::Value DescribeTopics(const Napi::CallbackInfo& info);
+  Napi::Value DescribeAcls(const Napi::CallbackInfo& info);
+  Napi::Value CreateAcls(const Napi::CallbackInfo& info);
   Napi::Value IncrementalAlterTopicConfigs(const Napi::CallbackInfo& info);
   Napi::Value ListOffsets(const Napi::CallbackInfo& info);
   Napi::Value DeleteRecords(const Napi::CallbackInfo& info);

@@ -371,6 +371,11 @@ export class CheckpointEmitter {
     }
   }
 
+  /** The consumer groups checkpointed now (the flow's group filter, kmirror's own groups left out). */
+  groupNames(): readonly string[] {
+    return this.groups;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

@@ -7,6 +7,7 @@ import type { ClientStats, FromShard, ToShard } from './protocol.js';
 import type { CheckpointFlowStatus, GroupTranslation, HeartbeatStatus } from './view.js';
 import type { ShardHandle, ShardPool } from './shard-pool.js';
 import { flowFingerprint, flowGroupId as shardGroup, shardOptions } from './shard-settings.js';
+import { AclSync } from './acl-sync.js';
 import { CheckpointEmitter } from './checkpoint-emitter.js';
 import { ensureInternalTopic } from './internal-topics.js';
 import { offsetSyncsLocation, type OffsetSyncsLocation } from './offset-syncs-location.js';
@@ -46,6 +47,8 @@ export interface FlowStatus {
   readonly lastRefreshError?: string;
   /** Why this process does not join the flow's group: another flow uses it (its shards are not started). */
   readonly groupConflict?: string;
+  /** Why topic ACL sync failed last (sync.topic.acls.enabled), if it did. */
+  readonly aclSyncError?: string;
 }
 
 interface ShardSlot {
@@ -75,6 +78,7 @@ export class FlowRunner {
   private readonly sync: TopicSync;
   private readonly syncsLocation: OffsetSyncsLocation;
   private readonly checkpoints: CheckpointEmitter | undefined;
+  private readonly acls: AclSync | undefined;
   private readonly slots: ShardSlot[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly restarts = new Set<NodeJS.Timeout>();
@@ -109,6 +113,10 @@ export class FlowRunner {
         runner: { routes: () => new Map(this.routes.map((r) => [r.source, r.remote])), owns: (topic, partition) => this.owns(topic, partition) },
       });
     }
+    if (flow.settings['sync.topic.acls.enabled']) {
+      this.acls = new AclSync({ flow, policy, log, source: this.sourceAdmin, target: this.targetAdmin,
+        topics: () => this.routes.map((r) => r.source), groups: () => this.checkpoints?.groupNames() ?? [] });
+    }
     this.slots = Array.from({ length: flow.settings['tasks.max'] }, (_, index) =>
       ({ index, handle: undefined, partitions: [], utilisation: 0, running: false, generation: 0, failures: 0 }));
   }
@@ -125,6 +133,11 @@ export class FlowRunner {
     const s = this.deps.flow.settings;
     if (s['refresh.topics.enabled']) this.every(s['refresh.topics.interval.seconds'] * 1000, () => this.refresh());
     if (s['sync.topic.configs.enabled']) this.every(s['sync.topic.configs.interval.seconds'] * 1000, () => this.syncConfigs());
+    if (this.acls) {
+      const acls = this.acls;
+      void acls.run();
+      this.every(s['sync.topic.acls.interval.seconds'] * 1000, () => acls.run());
+    }
     // Refused creations and unreachable clusters are retried sooner than the refresh interval,
     // and so is joining a group another flow held.
     this.every(RETRY_MS, async () => {
@@ -347,6 +360,7 @@ export class FlowRunner {
         ...(s.clients && { clients: s.clients }), ...(s.offsetSyncs && { offsetSyncs: s.offsetSyncs }), ...(s.stalls && { stalls: s.stalls }) })),
       ...(this.lastRefreshError !== undefined && { lastRefreshError: this.lastRefreshError }),
       ...(this.groupConflict !== undefined && { groupConflict: this.groupConflict }),
+      ...(this.acls?.problem !== undefined && { aclSyncError: this.acls.problem }),
     };
   }
 

@@ -167,6 +167,28 @@ export interface ConfigEntry {
   readonly isSensitive: boolean;
 }
 
+/** An ACL, with librdkafka's names: resourceType TOPIC/GROUP/CLUSTER/…, patternType LITERAL/PREFIXED, operation READ/WRITE/ALL/…, permission ALLOW/DENY. */
+export interface AclBinding {
+  readonly resourceType: string;
+  readonly name: string;
+  readonly patternType: string;
+  readonly principal: string;
+  readonly host: string;
+  readonly operation: string;
+  readonly permission: string;
+}
+
+/** A filter: ANY for the enums, absent strings match any. */
+export interface AclFilter {
+  readonly resourceType: string;
+  readonly name?: string;
+  readonly patternType: string;
+  readonly principal?: string;
+  readonly host?: string;
+  readonly operation: string;
+  readonly permission: string;
+}
+
 export interface PartitionOffset {
   readonly topic: string;
   readonly partition: number;
@@ -181,6 +203,10 @@ export interface NativeAdmin {
     timeoutMs?: number): Promise<{ name: string; error: AdminError | null }[]>;
   createPartitions(topics: readonly { name: string; totalCount: number }[], timeoutMs?: number): Promise<{ name: string; error: AdminError | null }[]>;
   describeTopicConfigs(topics: readonly string[], timeoutMs?: number): Promise<{ name: string; error: AdminError | null; entries: ConfigEntry[] }[]>;
+  /** ACL bindings matching the filter (absent fields match any); rejects with SECURITY_DISABLED without an authorizer. */
+  describeAcls(filter: AclFilter, timeoutMs?: number): Promise<AclBinding[]>;
+  /** Creates ACLs; one result per binding, in order (an existing one is not an error). */
+  createAcls(acls: readonly AclBinding[], timeoutMs?: number): Promise<{ error: AdminError | null }[]>;
   /** Topic IDs (base64; null when the cluster does not say) and partition counts. */
   describeTopics(topics: readonly string[], timeoutMs?: number): Promise<{ name: string; topicId: string | null; partitions: number; error: AdminError | null }[]>;
   incrementalAlterTopicConfigs(topics: readonly { name: string; ops: readonly { name: string; op: 'SET' | 'DELETE'; value?: string }[] }[],

@@ -225,6 +225,7 @@ function assess(flow: FlowStatus, partitions: readonly PartitionReport[], checkp
     if (topic.state === 'SOURCE_ERROR') degraded.push(`source topic ${topic.source}: ${topic.reason ?? 'error'}`);
   }
   if (checkpoints?.lastError) degraded.push(`checkpoints: ${checkpoints.lastError}`);
+  if (flow.aclSyncError !== undefined) degraded.push(`ACL sync: ${flow.aclSyncError}`);
   const past = partitions.filter((p) => p.writtenPastFailure > 0);
   if (past.length > 0) {
     failed.push(`${past.length} partition(s) had records reach the target after a refused record: ` +
