@@ -8,6 +8,8 @@ import { ErrorCodes, KmirrorError } from '../errors.js';
 import { waitForBroker } from '../kafka/probe.js';
 import { workDir } from '../paths.js';
 import { ensureKafkaDistribution, type KafkaDistribution } from './distribution.js';
+import { SecurityContext, type SecuredCluster, type SecurityOptions } from './security.js';
+import { freeLoopbackPort, reservePort } from './ports.js';
 
 /**
  * Single-node KRaft Apache Kafka clusters on loopback, for tests, benchmarks and the demo.
@@ -26,6 +28,12 @@ export interface LocalClusterSpec {
   readonly controllerPort?: number;
   /** Extra broker settings (server.properties keys), applied last. */
   readonly brokerConfig?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Secured listeners (SSL with client certificates, SASL_SSL with PLAIN/SCRAM/OAUTHBEARER, and
+   * GSSAPI) and, unless `authorizer: false`, the StandardAuthorizer; see security.ts. Default: on
+   * when StartOptions.security is given.
+   */
+  readonly security?: boolean | { readonly authorizer?: boolean };
 }
 
 export interface StartOptions {
@@ -35,6 +43,11 @@ export interface StartOptions {
   /** How long a broker may take to answer a metadata request. */
   readonly startTimeoutMs?: number;
   readonly heapMb?: number;
+  /**
+   * The run's CA, Kerberos KDC and users, shared by its secured clusters; given, every cluster is
+   * secured unless its spec says `security: false`. LocalClusters.security holds them.
+   */
+  readonly security?: SecurityOptions;
 }
 
 const KEEP_RUNS = 10;
@@ -67,6 +80,8 @@ export class LocalKafkaCluster {
   private child!: ChildProcess;
   private exited!: Promise<number | null>;
   private exitCode: number | null | undefined;
+  /** The secured listeners, clients and ACLs of a secured cluster; undefined for a PLAINTEXT-only one. */
+  security: SecuredCluster | undefined;
 
   private constructor(
     readonly name: string,
@@ -91,7 +106,7 @@ export class LocalKafkaCluster {
   }
 
   static async start(dist: KafkaDistribution, spec: LocalClusterSpec, runDir: string,
-    options: { startTimeoutMs: number; heapMb: number }): Promise<LocalKafkaCluster> {
+    options: { startTimeoutMs: number; heapMb: number; security?: SecurityContext }): Promise<LocalKafkaCluster> {
     const port = await resolvePort(spec.name, 'port', spec.port);
     const controllerPort = await resolvePort(spec.name, 'controllerPort', spec.controllerPort);
     const dir = join(runDir, spec.name);
@@ -105,21 +120,28 @@ export class LocalKafkaCluster {
       'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
       'log.dirs': dataDir,
     };
+    const secured = options.security && await options.security.prepareCluster(spec.name, {
+      plaintextPort: port, controllerPort, authorizer: typeof spec.security === 'object' ? spec.security.authorizer ?? true : true,
+    });
+    if (secured) Object.assign(config, secured.brokerConfig());
     for (const [key, value] of Object.entries(spec.brokerConfig ?? {})) config[key] = String(value);
     const serverProperties = join(dir, 'server.properties');
+    // A secured broker's settings hold passwords.
     await writeFile(serverProperties,
-      Object.entries(config).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+      Object.entries(config).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: secured ? 0o600 : 0o644 });
     const log4j = join(dir, 'log4j2.properties');
     await writeFile(log4j, log4jConfig(join(dir, 'broker.log')));
 
     const jvm = [
       `-Xms${Math.min(256, options.heapMb)}m`, `-Xmx${options.heapMb}m`, '-XX:+UseG1GC',
       '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`,
-      '-cp', dist.classpath,
+      ...(secured?.jvmOptions() ?? []), '-cp', dist.classpath,
     ];
-    await formatStorage(dist.java, jvm, serverProperties, randomBytes(16).toString('base64url'), join(dir, 'format.log'), spec.name);
+    await formatStorage(dist.java, jvm, serverProperties, randomBytes(16).toString('base64url'), join(dir, 'format.log'), spec.name,
+      secured?.formatArgs());
     const cluster = new LocalKafkaCluster(spec.name, port, controllerPort, dir,
       { java: dist.java, args: [...jvm, 'kafka.Kafka', serverProperties] }, options.startTimeoutMs);
+    cluster.security = secured;
     try {
       await cluster.launch();
     } catch (err) {
@@ -186,7 +208,9 @@ export class LocalKafkaCluster {
 }
 
 export class LocalClusters {
-  constructor(readonly runDir: string, readonly clusters: readonly LocalKafkaCluster[]) {}
+  constructor(readonly runDir: string, readonly clusters: readonly LocalKafkaCluster[],
+    /** The CA, KDC and users of the secured clusters; undefined when none is secured. */
+    readonly security?: SecurityContext) {}
 
   get(name: string): LocalKafkaCluster {
     const cluster = this.clusters.find((c) => c.name === name);
@@ -199,18 +223,22 @@ export class LocalClusters {
     return Object.fromEntries(this.clusters.map((c) => [c.name, c.bootstrapServers]));
   }
 
+  /** Stops the clusters, then the KDC, and removes the private keys and keytabs (certificates and logs stay). */
   async stop(): Promise<void> {
     await Promise.all(this.clusters.map((c) => c.stop()));
+    await this.security?.destroy();
   }
 }
 
 /** Starts the clusters in parallel; on any failure stops those that did start. */
 export async function startLocalClusters(options: StartOptions = {}): Promise<LocalClusters> {
   const log = options.log ?? (() => {});
-  const specs = (options.clusters ?? ['source', 'target']).map((c) => (typeof c === 'string' ? { name: c } : c));
+  const specs: LocalClusterSpec[] = (options.clusters ?? ['source', 'target']).map((c) => (typeof c === 'string' ? { name: c } : c));
+  const secured = (spec: LocalClusterSpec) => (spec.security === undefined ? options.security !== undefined : spec.security !== false);
   const names = new Set<string>();
   for (const spec of specs) {
-    if (!/^[A-Za-z0-9._-]+$/.test(spec.name) || names.has(spec.name)) {
+    // 'security' is the folder of the run's CA, KDC and users.
+    if (!/^[A-Za-z0-9._-]+$/.test(spec.name) || names.has(spec.name) || spec.name === 'security') {
       throw new KmirrorError(ErrorCodes.LOCAL_KAFKA, `invalid or repeated local cluster name '${spec.name}'`);
     }
     names.add(spec.name);
@@ -219,18 +247,26 @@ export async function startLocalClusters(options: StartOptions = {}): Promise<Lo
   await killStaleBrokers(log);
   await pruneRuns();
   const runDir = join(runsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
+  const security = specs.some(secured)
+    ? await SecurityContext.create(join(runDir, 'security'), dist, { log, ...options.security })
+    : undefined;
   const settled = await Promise.allSettled(specs.map((spec) => LocalKafkaCluster.start(dist, spec, runDir, {
     startTimeoutMs: options.startTimeoutMs ?? 90_000,
     heapMb: options.heapMb ?? 1024,
+    security: secured(spec) ? security : undefined,
   })));
   const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) {
     await Promise.all(started.map((c) => c.stop()));
+    await security?.destroy();
     throw failure.reason;
   }
-  for (const c of started) log(`local Kafka '${c.name}' ready on ${c.bootstrapServers} (log: ${c.logFile})`);
-  return new LocalClusters(runDir, started);
+  for (const c of started) {
+    const listeners = c.security ? ` (secured: ${c.security.mechanisms.map((m) => `${m} ${c.security!.bootstrap(m)}`).join(', ')})` : '';
+    log(`local Kafka '${c.name}' ready on ${c.bootstrapServers}${listeners} (log: ${c.logFile})`);
+  }
+  return new LocalClusters(runDir, started, security);
 }
 
 /**
@@ -238,12 +274,15 @@ export async function startLocalClusters(options: StartOptions = {}): Promise<Lo
  * start with '-', which the tool would otherwise take for an option.
  */
 export async function formatStorage(java: string, jvm: readonly string[], serverProperties: string, clusterId: string,
-  logFile: string, cluster: string): Promise<void> {
+  logFile: string, cluster: string, extraArgs: readonly string[] = []): Promise<void> {
   await runToCompletion(java, [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`,
-    `--config=${serverProperties}`], logFile, cluster);
+    `--config=${serverProperties}`, ...extraArgs], logFile, cluster);
 }
 
 async function resolvePort(cluster: string, what: string, wanted: number | undefined): Promise<number> {
+  // A port of our choosing is one this process was never given before (ports.ts).
+  if (wanted === undefined) return freeLoopbackPort();
+  reservePort(wanted);
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', (err) => reject(new KmirrorError(ErrorCodes.LOCAL_KAFKA,
@@ -308,7 +347,8 @@ async function killStaleBrokers(log: (line: string) => void): Promise<void> {
     const owner = Number(/-(\d+)$/.exec(run)?.[1]);
     if (owner && processAlive(owner)) continue; // a run still in progress elsewhere in this checkout
     const runPath = join(runsDir, run);
-    for (const name of await readdir(runPath).catch(() => [] as string[])) {
+    // Each cluster's folder, and the Kerberos KDC's of a secured run.
+    for (const name of [...await readdir(runPath).catch(() => [] as string[]), join('security', 'kerberos')]) {
       const pidFile = join(runPath, name, 'pid');
       if (!existsSync(pidFile)) continue;
       const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -318,8 +358,8 @@ async function killStaleBrokers(log: (line: string) => void): Promise<void> {
       } catch {
         // not running any more
       }
-      if (cmdline.includes('kafka.Kafka') && cmdline.includes(join(runPath, name))) {
-        log(`stopping a local broker left running by an earlier run (pid ${pid}, ${join(runPath, name)})`);
+      if ((cmdline.includes('kafka.Kafka') || cmdline.includes('krb5kdc')) && cmdline.includes(join(runPath, name))) {
+        log(`stopping a local ${cmdline.includes('krb5kdc') ? 'Kerberos KDC' : 'broker'} left running by an earlier run (pid ${pid}, ${join(runPath, name)})`);
         process.kill(pid, 'SIGKILL');
       }
       await rm(pidFile, { force: true });
