@@ -71,6 +71,8 @@ export class Engine implements EngineView {
       if (flow.lastRefreshError) reasons.push(`${flow.flow}: topic refresh failed: ${flow.lastRefreshError}`);
       for (const shard of flow.shards) {
         if (!shard.running) reasons.push(`${flow.flow}: shard ${shard.index} is not running`);
+        else if (shard.stalls?.sourceAuthError) reasons.push(`${flow.flow}: shard ${shard.index} cannot authenticate to ${flow.source}: ${shard.stalls.sourceAuthError}`);
+        else if (shard.stalls?.targetAuthError) reasons.push(`${flow.flow}: shard ${shard.index} cannot authenticate to ${flow.target}: ${shard.stalls.targetAuthError}`);
         else if (shard.clients?.consumerBrokersUp === 0) reasons.push(`${flow.flow}: shard ${shard.index} has no connection to ${flow.source}`);
         else if (shard.clients?.producerBrokersUp === 0) reasons.push(`${flow.flow}: shard ${shard.index} has no connection to ${flow.target}`);
         else if ((shard.stalls?.targetMs ?? 0) >= STALL_MS) {

@@ -34,7 +34,7 @@ export interface ShardStatus {
   /** Offset syncs this generation of the shard wrote, dropped (queue full) and had refused; absent until the first report. */
   readonly offsetSyncs?: { readonly written: number; readonly dropped: number; readonly failed: number };
   /** How long the target has acknowledged nothing while records wait, and the source given nothing while records wait there (ms; 0 when not). */
-  readonly stalls?: { readonly targetMs: number; readonly sourceMs: number };
+  readonly stalls?: { readonly targetMs: number; readonly sourceMs: number; readonly sourceAuthError: string; readonly targetAuthError: string };
 }
 
 export interface FlowStatus {
@@ -62,7 +62,7 @@ interface ShardSlot {
   failures: number;
   clients?: ClientStats | undefined;
   offsetSyncs?: { written: number; dropped: number; failed: number } | undefined;
-  stalls?: { targetMs: number; sourceMs: number } | undefined;
+  stalls?: { targetMs: number; sourceMs: number; sourceAuthError: string; targetAuthError: string } | undefined;
 }
 
 const RETRY_MS = 10_000;

@@ -59,7 +59,7 @@ export type FromShard =
       /** From the newest librdkafka statistics; absent until the clients report some. */
       readonly clients?: ClientStats;
       /** See NativeShard.stalls(). */
-      readonly stalls: { readonly targetMs: number; readonly sourceMs: number };
+      readonly stalls: { readonly targetMs: number; readonly sourceMs: number; readonly sourceAuthError: string; readonly targetAuthError: string };
     }
   | { readonly type: 'failed'; readonly message: string };
 

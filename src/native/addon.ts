@@ -137,7 +137,7 @@ export interface NativeShard {
   /** The newest librdkafka statistics JSON of the source consumer and target producer ("" before the first). */
   clientStats(): { consumer: string; producer: string };
   /** How long (ms) the target has acknowledged nothing while records wait for it, and the source given nothing while records wait there; 0 when not. */
-  stalls(): { targetMs: number; sourceMs: number };
+  stalls(): { targetMs: number; sourceMs: number; sourceAuthError: string; targetAuthError: string };
   /**
    * Leaves the group (in-flight records waited for, positions of acknowledged records stored) and
    * frees everything, within timeoutMs (default 30 s) whatever the clusters do.
@@ -274,6 +274,14 @@ interface AddonExports {
   RecordProducer: new (settings: RdkafkaSettings) => NativeRecordProducer;
   librdkafkaVersion: string;
   testing: NativeTesting;
+  /**
+   * What librdkafka says of a client configuration as `run` builds it: every setting set, and the
+   * client created (`producer`, the default, or `consumer`) without brokers, so librdkafka's
+   * start-up checks run (conflicting settings, TLS certificates and key, the SASL mechanism) and
+   * nothing connects. null when librdkafka takes it, else its error, naming the setting (never a
+   * secret's value). Absent from an addon built before it existed.
+   */
+  checkClientSettings?(settings: RdkafkaSettings, type?: 'producer' | 'consumer'): string | null;
 }
 
 export const addonPath = join(packageRoot, 'native', 'build', 'Release', 'kmirror_native.node');
@@ -281,3 +289,6 @@ export const addonPath = join(packageRoot, 'native', 'build', 'Release', 'kmirro
 const addon = createRequire(import.meta.url)(addonPath) as AddonExports;
 
 export const { Shard, Admin, RecordProducer, readRecords, librdkafkaVersion, testing } = addon;
+
+/** See AddonExports.checkClientSettings; undefined when the addon was built without it. */
+export const checkClientSettings: AddonExports['checkClientSettings'] = addon.checkClientSettings?.bind(addon);

@@ -88,11 +88,18 @@ void PartitionRuntime::RemoteMissing(PartitionDriver& d, int64_t offset, const s
   d.Emit(*this, EventKind::PartitionWaiting, 4, offset, reason);
 }
 
-void PartitionRuntime::RemoteAppeared(PartitionDriver& d) {
-  if (state_ != PartitionState::Waiting || waitReason_ != WaitReason::RemoteMissing) return;
+void PartitionRuntime::NotAuthorized(PartitionDriver& d, const std::string& reason) {
+  if (state_ != PartitionState::Running && state_ != PartitionState::Isolating) return;
+  Enter(PartitionState::Waiting, reason);
+  waitReason_ = WaitReason::NotAuthorized;
+  Stop(d);
+  d.Emit(*this, EventKind::PartitionWaiting, 3, produced_, reason);
+}
+
+void PartitionRuntime::TryAgain(PartitionDriver& d) {
+  if (state_ != PartitionState::Waiting || (waitReason_ != WaitReason::RemoteMissing && waitReason_ != WaitReason::NotAuthorized)) return;
   Enter(PartitionState::Running, "");
   Rewind(d, produced_);
-  d.Emit(*this, EventKind::PartitionResumed, 5, produced_, "remote partition available: copying");
 }
 
 bool PartitionRuntime::Acknowledged(PartitionDriver& d, int64_t offset) {

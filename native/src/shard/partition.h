@@ -35,7 +35,7 @@ enum class PartitionState {
 // The names JavaScript sees (src/native/addon.ts PartitionStatus).
 const char* PartitionStateName(PartitionState state);
 
-enum class WaitReason { None, RemoteMissing, PositionUnknown };
+enum class WaitReason { None, RemoteMissing, PositionUnknown, NotAuthorized };
 
 class PartitionRuntime;
 
@@ -93,7 +93,11 @@ class PartitionRuntime {
   void HandedOver(PartitionDriver& d, int64_t offset);
   // The producer refused it at once: the remote partition is unknown (metadata not there yet).
   void RemoteMissing(PartitionDriver& d, int64_t offset, const std::string& reason);
-  void RemoteAppeared(PartitionDriver& d);
+  // The source refuses to let us read it (no READ ACL): WAITING with the reason, tried again later.
+  void NotAuthorized(PartitionDriver& d, const std::string& reason);
+  // A wait for the remote partition or for an authorization may be over: copying is tried again
+  // (if the cause is still there, the next record says so again).
+  void TryAgain(PartitionDriver& d);
   // Delivery reports, in order. Acknowledged() returns false for a record that must not count
   // (one after a refused record, see invariant 2).
   bool Acknowledged(PartitionDriver& d, int64_t offset);

@@ -136,6 +136,13 @@ Shard::Shard(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Shard>(info) {
   producerConfig_["acks"] = "all";
   producerConfig_["message.timeout.ms"] = "0";
   producerConfig_["enable.gapless.guarantee"] = "true";
+  // Who the clusters see (named in authorization errors): the SASL user, or "the configured principal".
+  auto userOf = [](const ConfigMap& c) {
+    auto it = c.find("sasl.username");
+    return it != c.end() && !it->second.empty() ? "User:" + it->second : std::string("the configured principal");
+  };
+  principal_ = userOf(consumerConfig);
+  targetPrincipal_ = userOf(producerConfig_);
   positionsConfig["enable.auto.commit"] = "false";
   if (positionsConfig.count("group.id") == 0) throw Napi::TypeError::New(env, "positions.group.id is required");
   baseMaxMessageBytes_ = producerMaxMessageBytes_ = IntSetting(producerConfig_, "message.max.bytes", 1000000);
@@ -616,6 +623,10 @@ Napi::Value Shard::Stalls(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("targetMs", static_cast<double>(targetWaitingSinceMs_ ? now - targetWaitingSinceMs_ : 0));
   o.Set("sourceMs", static_cast<double>(sourceWaitingSinceMs_ ? now - sourceWaitingSinceMs_ : 0));
+  // Authentication failures of the last 30 s (older ones are over: the client got in, or gave up reporting).
+  std::lock_guard<std::mutex> lock(logMutex_);
+  o.Set("sourceAuthError", consumerAuthErrorMs_ && now - consumerAuthErrorMs_ < 30000 ? consumerAuthError_ : "");
+  o.Set("targetAuthError", producerAuthErrorMs_ && now - producerAuthErrorMs_ < 30000 ? producerAuthError_ : "");
   return o;
 }
 
@@ -647,7 +658,8 @@ void Shard::OnDelivery(const rd_kafka_message_t* msg) {
       std::string reason = tooLarge
           ? "record of " + std::to_string(source->len + source->key_len) + " bytes is larger than the target accepts (the remote "
                 "topic's max.message.bytes or the broker's message.max.bytes): " + rd_kafka_err2str(msg->err)
-          : std::string("the target refused the record: ") + rd_kafka_err2str(msg->err);
+          : std::string("the target refused the record: ") + rd_kafka_err2name(msg->err) + " on " + p->remoteTopic + " as " +
+                targetPrincipal_ + " (" + rd_kafka_err2str(msg->err) + ")";
       p->rt.Refused(*this, offset, IsolateOnRefusal(msg->err), reason);
     }
   }
@@ -734,6 +746,22 @@ void Shard::HandleConsumerError(rd_kafka_message_t* msg) {
     // Lost records are reported above; the position moves on so replication continues.
     Reassign(*p, low, "after data loss");
     return;
+  }
+  if ((msg->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || msg->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) && msg->rkt) {
+    // Not "deleted", not a silent retry: the partitions wait with the reason, tried again every 5 s.
+    std::string reason = std::string(rd_kafka_err2name(msg->err)) + ": the source refuses to let " + principal_ +
+                         " READ topic " + topic + " (" + rd_kafka_message_errstr(msg) + "); waiting for the permission";
+    auto route = routes_.find(topic);
+    bool any = false;
+    if (route != routes_.end()) {
+      for (auto& slot : route->second.partitions) {
+        if (slot && (msg->partition < 0 || slot->rt.partition() == msg->partition)) {
+          slot->rt.NotAuthorized(*this, reason);
+          any = true;
+        }
+      }
+    }
+    if (any) return;
   }
   if (msg->err == RD_KAFKA_RESP_ERR__LOG_TRUNCATION && msg->rkt) {
     // KIP-320: the partition's new leader does not have our position's records (an unclean
@@ -977,7 +1005,7 @@ uint32_t Shard::RetryWaiting() {
         }
         refreshed = true;
       }
-      p.rt.RemoteAppeared(*this);  // if it is still missing, the next record says so again
+      p.rt.TryAgain(*this);  // if it is still missing (or still not authorized), the next record says so again
       resumed++;
     }
   }
@@ -1097,6 +1125,18 @@ void Shard::LogCb(const rd_kafka_t* rk, int level, const char* fac, const char* 
 
 void Shard::ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   Shard* self = static_cast<Shard*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED || err == RD_KAFKA_RESP_ERR__SSL) {
+    // Remembered for readiness ("cannot authenticate to …"); librdkafka reports it again at every
+    // reconnection attempt, so it stays while the credentials are wrong.
+    std::lock_guard<std::mutex> lock(self->logMutex_);
+    if (rk == self->consumer_) {
+      self->consumerAuthError_ = reason;
+      self->consumerAuthErrorMs_ = SteadyMs();
+    } else if (rk == self->producer_) {
+      self->producerAuthError_ = reason;
+      self->producerAuthErrorMs_ = SteadyMs();
+    }
+  }
   ShardEvent event;
   event.kind = EventKind::Error;
   event.level = 4;

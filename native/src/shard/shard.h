@@ -146,6 +146,8 @@ class Shard : public Napi::ObjectWrap<Shard>, public PartitionDriver, public Eve
   void Destroy();
 
   std::string name_;
+  std::string principal_;        // the source consumer's principal, as far as the settings say
+  std::string targetPrincipal_;  // the target producer's
   bool startAtEnd_ = false;  // auto.offset.reset=latest for partitions without a position
   int commitIntervalMs_ = 1000;
   std::vector<int64_t> latencyBucketsMs_;  // from TypeScript (LATENCY_BUCKETS_MS): one table
@@ -182,6 +184,10 @@ class Shard : public Napi::ObjectWrap<Shard>, public PartitionDriver, public Eve
   int64_t targetWaitingSinceMs_ = 0;
   int64_t sourceWaitingSinceMs_ = 0;
   int64_t lastSourceCheckMs_ = 0;
+  // The newest authentication failure of the source consumer and of the target producer (bad
+  // credentials, a certificate refused) and when it came (steady ms); under logMutex_.
+  std::string consumerAuthError_, producerAuthError_;
+  int64_t consumerAuthErrorMs_ = 0, producerAuthErrorMs_ = 0;
 
   std::vector<ShardEvent> events_;
   std::mutex logMutex_;

@@ -67,7 +67,8 @@ class PartitionProbe : public Napi::ObjectWrap<PartitionProbe>, public Partition
     else if (name == "admit") return Napi::Boolean::New(env, rt_.Admit(num(1), static_cast<uint64_t>(num(2))));
     else if (name == "handedOver") rt_.HandedOver(*this, num(1));
     else if (name == "remoteMissing") rt_.RemoteMissing(*this, num(1), str(2));
-    else if (name == "remoteAppeared") rt_.RemoteAppeared(*this);
+    else if (name == "tryAgain") rt_.TryAgain(*this);
+    else if (name == "notAuthorized") rt_.NotAuthorized(*this, str(1));
     else if (name == "acknowledged") return Napi::Boolean::New(env, rt_.Acknowledged(*this, num(1)));
     else if (name == "refused") rt_.Refused(*this, num(1), info[2].ToBoolean().Value(), str(3));
     else if (name == "undelivered") rt_.Undelivered(num(1));

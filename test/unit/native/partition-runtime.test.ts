@@ -136,7 +136,7 @@ describe('partition state machine: transitions', () => {
     p.call('remoteMissing', 7, 'remote partition missing');
     expect(p.snapshot()).toMatchObject({ state: 'Waiting', status: 'WAITING', produced: 7, fetching: false });
     p.drainActions();
-    p.call('remoteAppeared');
+    p.call('tryAgain');
     expect(p.snapshot()).toMatchObject({ state: 'Running' });
     expect(p.drainActions()[0]).toEqual({ type: 'fetch', offset: 7 });
   });
