@@ -11,7 +11,9 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
     name: options.name ?? 'kmirror',
     level: options.level ?? process.env.KMIRROR_LOG_LEVEL ?? 'info',
     redact: {
-      paths: ['*.password', '*["sasl.password"]', '*["sasl.jaas.config"]', '*["ssl.key.password"]', '*["ssl.keystore.password"]'],
+      paths: ['*.password', '*["sasl.password"]', '*["sasl.jaas.config"]', '*["ssl.key.password"]', '*["ssl.keystore.password"]',
+        '*["ssl.truststore.password"]', '*["ssl.key.pem"]', '*["ssl.keystore.key"]', '*["sasl.oauthbearer.client.secret"]',
+        '*["sasl.oauthbearer.client.credentials.client.secret"]', '*["sasl.oauthbearer.config"]'],
       censor: '[redacted]',
     },
   }, pino.destination(2));

@@ -5,6 +5,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "admin.h"
+#include "client-config.h"
 #include "record-producer.h"
 #include "record-reader.h"
 #include "shard/shard.h"
@@ -19,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("RecordProducer", RecordProducer::Define(env));
   exports.Set("readRecords", Napi::Function::New(env, ReadRecords, "readRecords"));
   exports.Set("librdkafkaVersion", Napi::String::New(env, rd_kafka_version_str()));
+  exports.Set("checkClientSettings", Napi::Function::New(env, CheckClientSettingsJs, "checkClientSettings"));
   return exports;
 }
 

@@ -22,4 +22,14 @@ bool IsSecretKey(const std::string& key);
 // client role and the key (never the value of a secret).
 rd_kafka_conf_t* BuildConf(const ConfigMap& config, const std::string& role, std::string& error);
 
+// What librdkafka says of a client configuration, as `run` would build it: every setting set
+// (BuildConf) and the client created ("producer" or "consumer"), which runs librdkafka's start-up
+// checks (conflicting settings, the TLS context with its certificates and key, the SASL mechanism).
+// The client is created without brokers, so it connects nowhere, runs no kinit, and is destroyed at
+// once. Returns "" when librdkafka takes it, else its error naming the setting (never a secret value).
+std::string CheckClientSettings(const ConfigMap& config, const std::string& type);
+
+// JS: checkClientSettings(settings, type = "producer") → null, or librdkafka's error.
+Napi::Value CheckClientSettingsJs(const Napi::CallbackInfo& info);
+
 }  // namespace kmirror

@@ -1,29 +1,44 @@
 import type { ReplicationPolicy } from '../policy/index.js';
-import { redactProperties } from './redact.js';
-import { SETTING_NAMES, SETTINGS } from './settings.js';
-import type { ClientProperties, FlowConfig, MirrorConfig } from './mirror-config.js';
+import { REDACTED, redactProperties } from './redact.js';
+import { SETTING_NAMES, SETTINGS, type Settings } from './settings.js';
+import type { ClientProperties, FlowClients, FlowConfig, MirrorConfig } from './mirror-config.js';
 
-/** A JSON-ready view of the resolved configuration with every secret redacted. */
+/** A JSON-ready view of the resolved configuration with every secret redacted (config-provider values included). */
 export function redactedView(config: MirrorConfig): unknown {
   return {
     file: config.file,
-    clusters: config.clusters.map((c) => ({ alias: c.alias, bootstrapServers: c.bootstrapServers, client: redactProperties(c.client) })),
+    clusters: config.clusters.map((c) => ({
+      alias: c.alias,
+      bootstrapServers: c.clientOrigins?.['bootstrap.servers']?.resolved ? REDACTED : c.bootstrapServers,
+      client: redactProperties(c.client, c.clientOrigins),
+    })),
     flows: config.flows.map((f) => ({
       name: f.name,
       enabled: f.enabled,
       heartbeats: f.heartbeats,
-      settings: f.settings,
-      clients: Object.fromEntries(Object.entries(f.clients).map(([role, props]) => [role, redactProperties(props as ClientProperties)])),
+      settings: settingsView(f),
+      clients: Object.fromEntries(Object.entries(f.clients).map(([role, props]) =>
+        [role, redactProperties(props as ClientProperties, f.clientOrigins?.[role as keyof FlowClients])])),
     })),
     process: processView(config),
     warnings: config.warnings,
   };
 }
 
-/** The process-wide settings as shown: the sidecar token only as whether one is set. */
+/** A flow's settings as shown: those a config provider gave are redacted. */
+function settingsView(flow: FlowConfig): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(flow.settings).map(([name, value]) =>
+    [name, flow.origins[name as keyof Settings]?.resolved ? REDACTED : value]));
+}
+
+/** The process-wide settings as shown: the sidecar token only as whether one is set, provider-given values redacted. */
 function processView(config: MirrorConfig): Record<string, unknown> {
   const { 'kmirror.sidecar.token': token, ...rest } = config.process;
-  return { ...rest, 'kmirror.sidecar.token': token === undefined ? '(none)' : '[redacted]' };
+  const resolved = new Set(config.resolvedKeys ?? []);
+  return {
+    ...Object.fromEntries(Object.entries(rest).map(([name, value]) => [name, resolved.has(name) ? REDACTED : value])),
+    'kmirror.sidecar.token': token === undefined ? '(none)' : '[redacted]',
+  };
 }
 
 /** What `kmirror validate` prints: the resolved flows, secrets redacted. */
@@ -36,12 +51,12 @@ export function describeConfig(config: MirrorConfig, policies: ReadonlyMap<strin
   out.push('', 'clusters:');
   for (const cluster of config.clusters) {
     out.push(`  ${cluster.alias}`);
-    for (const [k, v] of Object.entries(redactProperties(cluster.client))) out.push(`    ${k} = ${v}`);
+    for (const [k, v] of Object.entries(redactProperties(cluster.client, cluster.clientOrigins))) out.push(`    ${k} = ${v}`);
   }
-  const p = config.process;
+  const p = processView(config);
   out.push('', p['kmirror.sidecar.enabled']
     ? `sidecar: http://${p['kmirror.sidecar.host']}:${p['kmirror.sidecar.port'] === 0 ? '<free port>' : p['kmirror.sidecar.port']}` +
-      `, token ${p['kmirror.sidecar.token'] === undefined ? 'none (pause/resume refused)' : '[redacted]'}` +
+      `, token ${p['kmirror.sidecar.token'] === '(none)' ? 'none (pause/resume refused)' : '[redacted]'}` +
       `, per-partition metric labels ${p['kmirror.metrics.partition.labels'] ? 'on' : 'off (folded to topics)'}`
     : 'sidecar: disabled (kmirror.sidecar.enabled = false)');
   for (const flow of enabled) out.push('', ...describeFlow(flow, policies.get(flow.name)));
@@ -53,10 +68,10 @@ export function describeConfig(config: MirrorConfig, policies: ReadonlyMap<strin
 }
 
 function describeFlow(flow: FlowConfig, policy: ReplicationPolicy | undefined): string[] {
-  const s = flow.settings;
+  const s = settingsView(flow) as Settings;
   const out = [`flow ${flow.name} (enabled)`];
-  out.push(`  topics: ${s.topics.join(', ') || '(none)'}   excluding: ${s['topics.exclude'].join(', ') || '(none)'}`);
-  out.push(`  groups: ${s.groups.join(', ') || '(none)'}   excluding: ${s['groups.exclude'].join(', ') || '(none)'}`);
+  out.push(`  topics: ${format(s.topics) || '(none)'}   excluding: ${format(s['topics.exclude']) || '(none)'}`);
+  out.push(`  groups: ${format(s.groups) || '(none)'}   excluding: ${format(s['groups.exclude']) || '(none)'}`);
   out.push(`  naming: ${s['replication.policy.class']} (separator '${s['replication.policy.separator']}')`);
   if (policy) {
     const syncsOn = s['offset-syncs.topic.location'] === 'source' ? flow.source : flow.target;
@@ -76,14 +91,15 @@ function describeFlow(flow: FlowConfig, policy: ReplicationPolicy | undefined): 
   }
   out.push('  every other setting: MM2\'s default (--json lists them all)');
   out.push('  clients:');
-  const roles: [string, ClientProperties][] = [
-    [`source consumer (${flow.source})`, flow.clients.sourceConsumer],
-    [`target producer (${flow.target})`, flow.clients.targetProducer],
-    [`source admin (${flow.source})`, flow.clients.sourceAdmin],
-    [`target admin (${flow.target})`, flow.clients.targetAdmin],
+  const roles: [string, keyof FlowClients][] = [
+    [`source consumer (${flow.source})`, 'sourceConsumer'],
+    [`target producer (${flow.target})`, 'targetProducer'],
+    [`source admin (${flow.source})`, 'sourceAdmin'],
+    [`target admin (${flow.target})`, 'targetAdmin'],
   ];
-  for (const [label, props] of roles) {
-    out.push(`    ${label}: ${Object.entries(redactProperties(props)).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  for (const [label, role] of roles) {
+    const shown = redactProperties(flow.clients[role], flow.clientOrigins?.[role]);
+    out.push(`    ${label}: ${Object.entries(shown).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   }
   return out;
 }

@@ -3,8 +3,10 @@ import { dirname, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { ErrorCodes, KmirrorError } from '../errors.js';
 import { parseProperties, type PropertyEntry } from './properties.js';
-import { redactValue } from './redact.js';
+import { REDACTED, redactValue } from './redact.js';
 import { clientSettingProblem } from './client-rules.js';
+import { isProviderKey, readConfigProviders, resolvePlaceholders } from './config-providers.js';
+import { translateClientSettings } from '../kafka/client-config.js';
 import {
   CLIENT_ROLES, CLIENT_SETTINGS_FOR_SUGGESTIONS, FILE_SETTINGS, FLOW_SETTINGS, isClientSetting, MM2_KEYS_WITHOUT_EFFECT,
   PROCESS_SETTING_NAMES, PROCESS_SETTINGS, SETTING_NAMES, SETTINGS, type ClientRole, type ProcessSettingName,
@@ -40,11 +42,23 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/** Where a setting was written: the key as in the file and its line. */
+export interface SettingOrigin {
+  readonly key: string;
+  readonly line: number;
+  /** Its value came (at least in part) from a config provider: a secret, never shown. */
+  readonly resolved?: boolean;
+}
+
+/** The origin of each client setting, by its name in the client's properties (absent: kmirror's own default). */
+export type ClientOrigins = Readonly<Record<string, SettingOrigin>>;
+
 export interface ClusterConfig {
   readonly alias: string;
   readonly bootstrapServers: string;
   /** Connection settings for every client of this cluster. */
   readonly client: ClientProperties;
+  readonly clientOrigins?: ClientOrigins;
 }
 
 /** The clients a flow uses, each with its resolved settings (Java client names, as written). */
@@ -75,8 +89,10 @@ export interface FlowConfig {
   readonly heartbeats: boolean;
   readonly settings: Settings;
   /** Where each explicitly written setting came from. */
-  readonly origins: Readonly<Partial<Record<SettingName, { key: string; line: number }>>>;
+  readonly origins: Readonly<Partial<Record<SettingName, SettingOrigin>>>;
   readonly clients: FlowClients;
+  /** Where each client setting was written. */
+  readonly clientOrigins?: Readonly<Record<keyof FlowClients, ClientOrigins>>;
   /**
    * The flow's view of the file as MM2 hands it to a connector: top-level entries with the
    * flow's own (`A->B.` stripped) over them. A custom replication policy is configured with it.
@@ -95,6 +111,8 @@ export interface MirrorConfig {
   /** kmirror's process-wide settings (the HTTP sidecar, metric labels), defaults filled in. */
   readonly process: ProcessSettings;
   readonly warnings: readonly ConfigIssue[];
+  /** Keys (as written) whose values a config provider gave: secrets, never shown. */
+  readonly resolvedKeys?: readonly string[];
 }
 
 export interface ParseOptions {
@@ -142,11 +160,11 @@ export function checkMirrorConfig(text: string, options: ParseOptions = {}): { c
 interface FlowDraft {
   enabled?: PropertyEntry;
   settings: Map<SettingName, PropertyEntry>;
-  clients: Record<ClientRole, Map<string, string>>;
+  clients: Record<ClientRole, Map<string, PropertyEntry>>;
   raw: Map<string, string>;
 }
 
-const emptyRoles = (): Record<ClientRole, Map<string, string>> =>
+const emptyRoles = (): Record<ClientRole, Map<string, PropertyEntry>> =>
   ({ consumer: new Map(), producer: new Map(), admin: new Map() });
 
 class ConfigBuilder {
@@ -155,20 +173,47 @@ class ConfigBuilder {
   private aliases: string[] = [];
   private readonly topSettings = new Map<SettingName, PropertyEntry>();
   private readonly processEntries = new Map<ProcessSettingName, PropertyEntry>();
-  private readonly topClient = new Map<string, string>();
+  private readonly topClient = new Map<string, PropertyEntry>();
   private readonly topRoles = emptyRoles();
   private readonly topRaw = new Map<string, string>();
-  private readonly clusterClient = new Map<string, Map<string, string>>();
-  private readonly clusterRoles = new Map<string, Record<ClientRole, Map<string, string>>>();
+  private readonly clusterClient = new Map<string, Map<string, PropertyEntry>>();
+  private readonly clusterRoles = new Map<string, Record<ClientRole, Map<string, PropertyEntry>>>();
+  /** Values config providers put in (and the values holding them): secrets, scrubbed from every message. */
+  private readonly secretParts = new Set<string>();
+  /** Keys whose placeholders could not be resolved: their values are not used for further checks. */
+  private readonly unresolved = new Set<string>();
   private readonly flowDrafts = new Map<string, FlowDraft>();
 
   constructor(text: string, private readonly options: ParseOptions) {
     const parsed = parseProperties(text);
-    this.entries = parsed.entries;
+    this.entries = this.resolveProviders(parsed.entries);
     for (const dup of parsed.duplicates) {
       this.warn(`written ${dup.lines.length} times (lines ${dup.lines.join(', ')}); the last one counts`,
         dup.key, dup.lines[dup.lines.length - 1]);
     }
+  }
+
+  /** Every `${provider:[path:]key}` put in, as MM2 does when it reads the file (config-providers.ts). */
+  private resolveProviders(entries: ReadonlyMap<string, PropertyEntry>): ReadonlyMap<string, PropertyEntry> {
+    const { providers, issues } = readConfigProviders(entries);
+    this.issues.push(...issues);
+    const out = new Map<string, PropertyEntry>();
+    for (const [key, entry] of entries) {
+      if (isProviderKey(key) || !entry.value.includes('${')) {
+        out.set(key, entry);
+        continue;
+      }
+      const resolved = resolvePlaceholders(entry.value, providers);
+      for (const problem of resolved.problems) this.error(problem, entry.key, entry.line);
+      if (resolved.problems.length > 0) this.unresolved.add(key);
+      if (resolved.resolved) {
+        for (const part of [...resolved.parts, resolved.value]) if (part.trim() !== '') this.secretParts.add(part);
+        out.set(key, { ...entry, value: resolved.value, resolved: true });
+      } else {
+        out.set(key, entry);
+      }
+    }
+    return out;
   }
 
   build(): { config: MirrorConfig | undefined; issues: ConfigIssue[] } {
@@ -183,7 +228,8 @@ class ConfigBuilder {
       const [a, b] = [this.aliases[0], this.aliases[1] ?? 'B'];
       this.warn(`no replication flow is enabled: nothing will be replicated (enable one with '${a}->${b}.enabled = true')`);
     }
-    const issues = [...this.issues].sort((x, y) => (x.line ?? 0) - (y.line ?? 0));
+    this.translateClients(flows);
+    const issues = this.scrub([...this.issues]).sort((x, y) => (x.line ?? 0) - (y.line ?? 0));
     if (this.hasErrors()) return { config: undefined, issues };
     const config: MirrorConfig = {
       file: this.options.file,
@@ -192,11 +238,28 @@ class ConfigBuilder {
       flows,
       process: processSettings,
       warnings: issues.filter((i) => i.severity === 'warning'),
+      resolvedKeys: [...this.entries.values()].filter((e) => e.resolved).map((e) => e.key),
     };
     return { config: deepFreeze(config), issues };
   }
 
   // ---- issues ----
+
+  /** Issues with every value a config provider put in replaced: a message may quote a value. */
+  private scrub(issues: ConfigIssue[]): ConfigIssue[] {
+    const parts = [...this.secretParts].filter((p) => p.length >= 3).sort((a, b) => b.length - a.length);
+    if (parts.length === 0) return issues;
+    return issues.map((issue) => {
+      let message = issue.message;
+      for (const part of parts) message = message.split(part).join(REDACTED);
+      return message === issue.message ? issue : { ...issue, message };
+    });
+  }
+
+  /** A value as it may be shown in a message: redacted when its key names a secret or a config provider gave it. */
+  private shown(entry: PropertyEntry): string {
+    return entry.resolved ? REDACTED : redactValue(entry.key, entry.value);
+  }
 
   private error(message: string, key?: string, line?: number): void {
     this.issues.push({ severity: 'error', message, ...(key !== undefined && { key }), ...(line !== undefined && { line }) });
@@ -263,21 +326,23 @@ class ConfigBuilder {
     const role = roleOf(key);
     if (role) {
       this.checkClientValue(role[0], role[1], entry);
-      this.topRoles[role[0]].set(role[1], entry.value);
+      this.topRoles[role[0]].set(role[1], entry);
       return;
     }
     if (isSettingName(key)) {
+      this.checkNotYetUsed(key, entry);
       this.topSettings.set(key, entry);
       this.topRaw.set(key, entry.value);
       return;
     }
     if (isClientSetting(key)) {
       this.checkClientValue(undefined, key, entry);
-      this.topClient.set(key, entry.value);
+      this.topClient.set(key, entry);
       this.topRaw.set(key, entry.value);
       return;
     }
     this.topRaw.set(key, entry.value);
+    this.checkWithoutEffect(key, entry);
     if (isPassThrough(key)) return;
     this.warn(`unknown setting, ignored${this.suggest(key, this.topLevelCandidates())}`, key, entry.line);
   }
@@ -288,10 +353,10 @@ class ConfigBuilder {
       this.error(`'${rest}' is process-wide, not a cluster setting: write it at top level`, entry.key, entry.line);
     } else if (role) {
       this.checkClientValue(role[0], role[1], entry);
-      this.clusterRoles.get(alias)![role[0]].set(role[1], entry.value);
+      this.clusterRoles.get(alias)![role[0]].set(role[1], entry);
     } else if (isClientSetting(rest)) {
       this.checkClientValue(undefined, rest, entry);
-      this.clusterClient.get(alias)!.set(rest, entry.value);
+      this.clusterClient.get(alias)!.set(rest, entry);
     } else if (isSettingName(rest)) {
       this.warn(`'${rest}' is a flow setting, not a cluster one: write it at top level or as '<source>->${alias}.${rest}'; ignored`,
         entry.key, entry.line);
@@ -330,12 +395,63 @@ class ConfigBuilder {
     } else if (rest === 'enabled') draft.enabled = entry;
     else if (role) {
       this.checkClientValue(role[0], role[1], entry);
-      draft.clients[role[0]].set(role[1], entry.value);
+      draft.clients[role[0]].set(role[1], entry);
     }
-    else if (isSettingName(rest)) draft.settings.set(rest, entry);
-    else if (!isPassThrough(rest) && !isClientSetting(rest)) {
+    else if (isSettingName(rest)) {
+      this.checkNotYetUsed(rest, entry);
+      draft.settings.set(rest, entry);
+    } else if (isClientSetting(rest)) {
+      // MM2 hands a flow's connectors only cluster-prefixed connection settings: this one reaches no client.
+      this.warn(`a connection setting is not taken per flow (MM2 gives it to no client): write '${source}.${rest}' or '${target}.${rest}', ` +
+        `or '${name}.consumer.${rest}' / '${name}.producer.${rest}' / '${name}.admin.${rest}'; ignored`, entry.key, entry.line);
+    } else if (isPassThrough(rest)) {
+      this.checkWithoutEffect(rest, entry);
+    } else {
       this.warn(`unknown flow setting, ignored${this.suggest(rest, ['enabled', ...SETTING_NAMES], `${name}.`)}`,
         entry.key, entry.line);
+    }
+  }
+
+  /** MM2 settings kmirror accepts without acting on them yet: a warning when they ask for something. */
+  private checkNotYetUsed(name: SettingName, entry: PropertyEntry): void {
+    if (name === 'sync.topic.acls.enabled' && entry.value.trim().toLowerCase() === 'true') {
+      // MM2's default is true: only an explicit true asks for it.
+      this.warn('has no effect yet: kmirror does not copy topic ACLs (set it to false to silence this)', entry.key, entry.line);
+    }
+  }
+
+  /** MM2 (Connect) keys accepted without effect, that ask for something kmirror does not do: a warning. */
+  private checkWithoutEffect(name: string, entry: PropertyEntry): void {
+    const value = entry.value.trim().toLowerCase();
+    if ((name === 'exactly.once.support' || name === 'exactly.once.source.support') && value !== '' && value !== 'disabled') {
+      this.warn(`has no effect yet: kmirror does not replicate exactly once (records may be copied twice after a failure)`, entry.key, entry.line);
+    }
+  }
+
+  /**
+   * Every client of every flow as librdkafka will be given it (kafka/client-config.ts): what cannot
+   * be given is an error, what has no effect a warning, each naming the key and line it was written on.
+   */
+  private translateClients(flows: readonly FlowConfig[]): void {
+    const seen = new Set<string>();
+    const report = (props: ClientProperties, origins: ClientOrigins, who: string) => {
+      const translation = translateClientSettings(props);
+      for (const issue of translation.issues) {
+        const origin = origins[issue.setting];
+        if (origin && this.unresolved.has(origin.key)) continue;
+        const key = origin?.key ?? issue.setting;
+        const id = `${issue.severity}|${key}|${origin?.line}|${issue.message}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const message = origin ? issue.message : `${issue.message} (${who})`;
+        if (issue.severity === 'error') this.error(message, key, origin?.line);
+        else this.warn(message, key, origin?.line);
+      }
+    };
+    for (const flow of flows) {
+      for (const role of Object.keys(flow.clients) as (keyof FlowClients)[]) {
+        report(flow.clients[role], flow.clientOrigins?.[role] ?? {}, `${flow.name} ${role}`);
+      }
     }
   }
 
@@ -373,13 +489,13 @@ class ConfigBuilder {
   private resolveClusters(): ClusterConfig[] {
     const clustersLine = this.entries.get('clusters')?.line;
     return this.aliases.map((alias) => {
-      const client = { ...Object.fromEntries(this.topClient), ...Object.fromEntries(this.clusterClient.get(alias)!) };
+      const { values: client, origins: clientOrigins } = merge([this.topClient, this.clusterClient.get(alias)!]);
       const bootstrapServers = client['bootstrap.servers'] ?? '';
       if (bootstrapServers.trim() === '') {
         this.error(`cluster '${alias}' has no bootstrap.servers: add '${alias}.bootstrap.servers = host:port'`,
           `${alias}.bootstrap.servers`, clustersLine);
       }
-      return { alias, bootstrapServers, client };
+      return { alias, bootstrapServers, client, clientOrigins };
     });
   }
 
@@ -395,7 +511,7 @@ class ConfigBuilder {
         if (draft.enabled) {
           const parsed = FLOW_SETTINGS.enabled.schema.safeParse(draft.enabled.value);
           if (parsed.success) enabled = parsed.data;
-          else this.error(`'${draft.enabled.value}': ${parsed.error.issues[0]?.message}`, draft.enabled.key, draft.enabled.line);
+          else this.error(`'${this.shown(draft.enabled)}': ${parsed.error.issues[0]?.message}`, draft.enabled.key, draft.enabled.line);
         }
         const own = this.parseSettings(draft.settings, false);
         const settings = { ...top.values, ...own.values } as Settings;
@@ -403,10 +519,12 @@ class ConfigBuilder {
         if (!enabled && !heartbeats) continue;
         const properties = { ...Object.fromEntries(this.topRaw), ...Object.fromEntries(draft.raw) };
         delete properties.enabled;
+        const { clients, clientOrigins } = this.flowClients(source, target, draft);
         flows.push({
           name, source, target, enabled, heartbeats, settings,
           origins: { ...top.origins, ...own.origins },
-          clients: this.flowClients(source, target, draft),
+          clients,
+          clientOrigins,
           properties,
         });
       }
@@ -416,19 +534,19 @@ class ConfigBuilder {
 
   /** Parses the given entries over the defaults; every bad value becomes an error naming key and line. */
   private parseSettings(entries: ReadonlyMap<SettingName, PropertyEntry>, withDefaults: boolean): {
-    values: Partial<Record<SettingName, unknown>>; origins: Partial<Record<SettingName, { key: string; line: number }>>;
+    values: Partial<Record<SettingName, unknown>>; origins: Partial<Record<SettingName, SettingOrigin>>;
   } {
     const values: Partial<Record<SettingName, unknown>> = {};
-    const origins: Partial<Record<SettingName, { key: string; line: number }>> = {};
+    const origins: Partial<Record<SettingName, SettingOrigin>> = {};
     if (withDefaults) for (const name of SETTING_NAMES) values[name] = SETTINGS[name].schema.parse(SETTINGS[name].default);
     for (const [name, entry] of entries) {
       const parsed = SETTINGS[name].schema.safeParse(entry.value);
       if (parsed.success) {
         values[name] = parsed.data;
-        origins[name] = { key: entry.key, line: entry.line };
+        origins[name] = { key: entry.key, line: entry.line, ...(entry.resolved && { resolved: true }) };
       } else {
         for (const issue of parsed.error.issues) {
-          this.error(`'${redactValue(entry.key, entry.value)}': ${issue.message}`, entry.key, entry.line);
+          this.error(`'${this.shown(entry)}': ${issue.message}`, entry.key, entry.line);
         }
       }
     }
@@ -442,7 +560,7 @@ class ConfigBuilder {
       const entry = this.processEntries.get(name);
       const parsed = PROCESS_SETTINGS[name].schema.safeParse(entry?.value ?? PROCESS_SETTINGS[name].default);
       if (parsed.success) values[name] = parsed.data;
-      else for (const issue of parsed.error.issues) this.error(`'${redactValue(name, entry!.value)}': ${issue.message}`, name, entry!.line);
+      else for (const issue of parsed.error.issues) this.error(`'${this.shown(entry!)}': ${issue.message}`, name, entry!.line);
     }
     const settings = values as ProcessSettings;
     const host = settings['kmirror.sidecar.host'];
@@ -453,19 +571,16 @@ class ConfigBuilder {
     return settings;
   }
 
-  private flowClients(source: string, target: string, draft: FlowDraft): FlowClients {
-    const side = (alias: string, role: ClientRole, forced: Record<string, string> = {}, defaults: Record<string, string> = {}) => ({
-      ...defaults,
-      ...Object.fromEntries(this.topClient),
-      ...Object.fromEntries(this.clusterClient.get(alias)!),
-      ...Object.fromEntries(this.topRoles[role]),
-      ...Object.fromEntries(draft.clients[role]),
-      ...Object.fromEntries(this.clusterRoles.get(alias)![role]),
-      ...forced,
-    });
+  private flowClients(source: string, target: string, draft: FlowDraft): { clients: FlowClients; clientOrigins: Record<keyof FlowClients, ClientOrigins> } {
+    const side = (alias: string, role: ClientRole, forced: Record<string, string> = {}, defaults: Record<string, string> = {}) => {
+      const { values, origins } = merge([this.topClient, this.clusterClient.get(alias)!, this.topRoles[role], draft.clients[role],
+        this.clusterRoles.get(alias)![role]]);
+      for (const key of Object.keys(forced)) delete origins[key];
+      return { values: { ...defaults, ...values, ...forced }, origins };
+    };
     const consumerDefaults = { 'auto.offset.reset': 'earliest' };
     const consumerForced = { 'enable.auto.commit': 'false' };
-    return {
+    const sides = {
       sourceConsumer: side(source, 'consumer', consumerForced, consumerDefaults),
       sourceProducer: side(source, 'producer'),
       sourceAdmin: side(source, 'admin'),
@@ -473,7 +588,25 @@ class ConfigBuilder {
       targetProducer: side(target, 'producer'),
       targetAdmin: side(target, 'admin'),
     };
+    const roles = Object.keys(sides) as (keyof FlowClients)[];
+    return {
+      clients: Object.fromEntries(roles.map((r) => [r, sides[r].values])) as unknown as FlowClients,
+      clientOrigins: Object.fromEntries(roles.map((r) => [r, sides[r].origins])) as Record<keyof FlowClients, ClientOrigins>,
+    };
   }
+}
+
+/** Client settings of several levels, low to high: the values, and where each winning value was written. */
+function merge(levels: readonly ReadonlyMap<string, PropertyEntry>[]): { values: Record<string, string>; origins: Record<string, SettingOrigin> } {
+  const values: Record<string, string> = {};
+  const origins: Record<string, SettingOrigin> = {};
+  for (const level of levels) {
+    for (const [name, entry] of level) {
+      values[name] = entry.value;
+      origins[name] = { key: entry.key, line: entry.line, ...(entry.resolved && { resolved: true }) };
+    }
+  }
+  return { values, origins };
 }
 
 function isSettingName(key: string): key is SettingName {

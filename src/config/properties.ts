@@ -6,6 +6,8 @@ export interface PropertyEntry {
   readonly value: string;
   /** 1-based line the entry starts on (continuation lines belong to the same entry). */
   readonly line: number;
+  /** The value holds what a config provider gave (`${provider:…}`): a secret (config-providers.ts). */
+  readonly resolved?: boolean;
 }
 
 export interface ParsedProperties {

@@ -14,6 +14,11 @@ export function redactValue(key: string, value: string): string {
   return isSecretKey(key) ? REDACTED : value;
 }
 
-export function redactProperties(properties: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, redactValue(k, v)]));
+/**
+ * Properties as they may be shown: secret-named ones redacted, and those whose origin says a config
+ * provider gave their value (`${provider:…}` values are secrets wherever they land).
+ */
+export function redactProperties(properties: Readonly<Record<string, string>>,
+  origins?: Readonly<Record<string, { readonly resolved?: boolean }>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, origins?.[k]?.resolved ? REDACTED : redactValue(k, v)]));
 }

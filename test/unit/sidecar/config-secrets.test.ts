@@ -11,6 +11,7 @@ describe('configSecrets', () => {
       'B.bootstrap.servers = b:9092',
       'A->B.enabled = true',
       'A.security.protocol = SASL_SSL',
+      'A.sasl.mechanism = PLAIN',
       `A.sasl.jaas.config = ${jaas}`,
       'B.ssl.keystore.password = keystore-pw',
       'B.producer.ssl.key.password = key-pw-producer',
