@@ -81,37 +81,35 @@ export function mapCipherSuites(value: string): TlsCheck {
   if (tls12.length === 0) {
     return { ok: false, error: 'lists TLS 1.3 suites only, which would turn TLS 1.2 off: librdkafka cannot (it always offers TLS 1.2); add the TLS 1.2 suites to allow' };
   }
+  const mapped = [...new Set(tls12.map((n) => TLS12_SUITES[n]!))].join(':');
   if (tls13.length < TLS13_SUITES.length) {
+    // A TLS 1.2 list as older MM2 files have it: honoured for TLS 1.2; TLS 1.3 (stronger) keeps
+    // OpenSSL's suites, which librdkafka cannot narrow. Said, not refused: nothing gets weaker.
     const missing = TLS13_SUITES.filter((s) => !tls13.includes(s));
-    return {
-      ok: false,
-      error: `leaves out ${missing.join(', ')}, but librdkafka always offers OpenSSL's TLS 1.3 suites and cannot leave any out: ` +
-        `add ${missing.join(',')} to the list (TLS 1.3 with them is what librdkafka negotiates with a TLS 1.3 broker)`,
-    };
+    return { ok: true, value: mapped, warning: `the TLS 1.2 suites are used as listed; with a TLS 1.3 broker librdkafka also offers ${missing.join(', ')} (it cannot leave TLS 1.3 suites out)` };
   }
-  return { ok: true, value: [...new Set(tls12.map((n) => TLS12_SUITES[n]!))].join(':') };
+  return { ok: true, value: mapped };
 }
 
 const VERSIONS = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3', 'SSLv2Hello'];
 
-/** Java's `ssl.enabled.protocols`: accepted when it allows TLS 1.2 and TLS 1.3, as librdkafka does. */
+/** Java's `ssl.enabled.protocols`: accepted when it allows TLS 1.2 (librdkafka always offers it); TLS 1.3 is offered anyway, with a warning when not listed. */
 export function checkEnabledProtocols(value: string): TlsCheck {
   const names = list(value);
   if (names.length === 0) return { ok: true };
   const unknown = names.filter((n) => !VERSIONS.includes(n));
   if (unknown.length > 0) return { ok: false, error: `${unknown.join(', ')}: not a TLS version (TLSv1.2, TLSv1.3)` };
-  const missing = ['TLSv1.2', 'TLSv1.3'].filter((v) => !names.includes(v));
-  if (missing.length > 0) {
-    return {
-      ok: false,
-      error: `leaves out ${missing.join(' and ')}, which librdkafka cannot turn off (it has no TLS version setting and offers TLS 1.2 and TLS 1.3): ` +
-        'write TLSv1.2,TLSv1.3 or remove the line',
-    };
+  if (!names.includes('TLSv1.2')) {
+    // Stricter than librdkafka can be (it always offers TLS 1.2): refused, it would weaken the connection.
+    return { ok: false, error: 'leaves out TLSv1.2, which librdkafka cannot turn off (it has no TLS version setting and offers TLS 1.2 and TLS 1.3): ' +
+      'write TLSv1.2,TLSv1.3 or remove the line' };
   }
+  const notes: string[] = [];
+  // TLS 1.2 only, as many MM2 files say: librdkafka also offers TLS 1.3 (stronger); the broker picks.
+  if (!names.includes('TLSv1.3')) notes.push('librdkafka also offers TLS 1.3 (it has no TLS version setting); a broker that speaks only TLS 1.2 gets TLS 1.2');
   const older = names.filter((n) => n !== 'TLSv1.2' && n !== 'TLSv1.3');
-  return older.length > 0
-    ? { ok: true, warning: `${older.join(', ')} will not be offered: librdkafka with OpenSSL 3 negotiates TLS 1.2 and TLS 1.3 only` }
-    : { ok: true };
+  if (older.length > 0) notes.push(`${older.join(', ')} will not be offered: librdkafka with OpenSSL 3 negotiates TLS 1.2 and TLS 1.3 only`);
+  return notes.length > 0 ? { ok: true, warning: notes.join('; ') } : { ok: true };
 }
 
 /**
@@ -121,7 +119,11 @@ export function checkEnabledProtocols(value: string): TlsCheck {
 export function checkProtocol(value: string): TlsCheck {
   const v = value.trim();
   if (v === '' || v === 'TLSv1.3' || v === 'TLS') return { ok: true };
-  if (['TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSL', 'SSLv3', 'SSLv2'].includes(v)) {
+  if (v === 'TLSv1.2') {
+    // An older Kafka default, in many MM2 files: kept working. librdkafka offers TLS 1.2 and 1.3; the broker picks.
+    return { ok: true, warning: 'librdkafka offers TLS 1.3 too (it has no TLS version setting); a broker that speaks only TLS 1.2 gets TLS 1.2' };
+  }
+  if (['TLSv1.1', 'TLSv1', 'SSL', 'SSLv3', 'SSLv2'].includes(v)) {
     return { ok: false, error: `${v} keeps the client off TLS 1.3, which librdkafka cannot do (it offers TLS 1.2 and TLS 1.3): write TLSv1.3 or remove the line` };
   }
   return { ok: false, error: 'must be TLSv1.3 or TLS' };
