@@ -5,6 +5,7 @@ import { ErrorCodes, KmirrorError } from '../errors.js';
 import { parseProperties, type PropertyEntry } from './properties.js';
 import { REDACTED, redactValue } from './redact.js';
 import { clientSettingProblem } from './client-rules.js';
+import { readSidecarTls } from '../sidecar/tls.js';
 import { isProviderKey, readConfigProviders, resolvePlaceholders } from './config-providers.js';
 import { translateClientSettings } from '../kafka/client-config.js';
 import {
@@ -412,11 +413,10 @@ class ConfigBuilder {
     }
   }
 
-  /** MM2 settings kmirror accepts without acting on them yet: a warning when they ask for something. */
+  /** MM2 settings kmirror accepts without acting on them yet (notYetUsed in settings.ts): a warning when they ask for something. */
   private checkNotYetUsed(name: SettingName, entry: PropertyEntry): void {
-    if (name === 'sync.topic.acls.enabled' && entry.value.trim().toLowerCase() === 'true') {
-      // MM2's default is true: only an explicit true asks for it.
-      this.warn('has no effect yet: kmirror does not copy topic ACLs (set it to false to silence this)', entry.key, entry.line);
+    if (SETTINGS[name].notYetUsed && entry.value.trim() !== '') {
+      this.warn(`has no effect yet in kmirror`, entry.key, entry.line);
     }
   }
 
@@ -563,12 +563,33 @@ class ConfigBuilder {
       else for (const issue of parsed.error.issues) this.error(`'${this.shown(entry!)}': ${issue.message}`, name, entry!.line);
     }
     const settings = values as ProcessSettings;
-    const host = settings['kmirror.sidecar.host'];
-    if (settings['kmirror.sidecar.enabled'] && host !== undefined && !isLoopback(host) && settings['kmirror.sidecar.token'] === undefined) {
-      this.warn(`the sidecar listens on '${host}' without kmirror.sidecar.token: whoever reaches it reads status and offsets ` +
-        '(pausing and resuming partitions stay refused without a token)', 'kmirror.sidecar.host', this.processEntries.get('kmirror.sidecar.host')?.line);
-    }
+    if (settings['kmirror.sidecar.enabled']) this.checkSidecar(settings);
     return settings;
+  }
+
+  /**
+   * The sidecar's files (readSidecarTls) and who may reach it: off loopback without a token is a
+   * warning (anyone there reads status and offsets); a token off loopback without TLS is an error,
+   * since every request would carry it across the network in clear text.
+   */
+  private checkSidecar(settings: ProcessSettings): void {
+    const lineOf = (name: ProcessSettingName) => this.processEntries.get(name)?.line;
+    for (const problem of readSidecarTls(settings).problems) {
+      if (problem.severity === 'error') this.error(problem.message, problem.key, lineOf(problem.key));
+      else this.warn(problem.message, problem.key, lineOf(problem.key));
+    }
+    // Set but broken is an error above already.
+    const tlsSet = settings['kmirror.sidecar.tls.cert'] !== undefined || settings['kmirror.sidecar.tls.key'] !== undefined;
+    const host = settings['kmirror.sidecar.host'];
+    if (host === undefined || isLoopback(host)) return;
+    if (settings['kmirror.sidecar.token'] === undefined) {
+      this.warn(`the sidecar listens on '${host}' without kmirror.sidecar.token: whoever reaches it reads status and offsets ` +
+        '(pausing and resuming partitions stay refused without a token)', 'kmirror.sidecar.host', lineOf('kmirror.sidecar.host'));
+    } else if (!tlsSet) {
+      this.error(`the sidecar listens on '${host}' with kmirror.sidecar.token but without TLS: every request would send the token ` +
+        'across the network in clear text. Set kmirror.sidecar.tls.cert and kmirror.sidecar.tls.key (HTTPS), or listen on loopback ' +
+        '(127.0.0.1) behind a TLS-terminating proxy', 'kmirror.sidecar.host', lineOf('kmirror.sidecar.host'));
+    }
   }
 
   private flowClients(source: string, target: string, draft: FlowDraft): { clients: FlowClients; clientOrigins: Record<keyof FlowClients, ClientOrigins> } {

@@ -89,8 +89,9 @@ export const SETTINGS = {
   'refresh.topics.interval.seconds': setting(int(1), '600', 'How often to look for new source topics and partitions.'),
   'sync.topic.configs.enabled': setting(bool, 'true', 'Copy topic configs to remote topics periodically.'),
   'sync.topic.configs.interval.seconds': setting(int(1), '600', 'How often to sync topic configs.'),
-  'sync.topic.acls.enabled': setting(bool, 'true', 'Copy topic ACLs to the target periodically.', true),
-  'sync.topic.acls.interval.seconds': setting(int(1), '600', 'How often to sync topic ACLs.', true),
+  'sync.topic.acls.enabled': setting(bool, 'true',
+    'Copy topic ACLs to the target periodically (MM2\'s rules; and prefixed topic ACLs and READ on checkpointed groups).'),
+  'sync.topic.acls.interval.seconds': setting(int(1), '600', 'How often to sync topic ACLs.'),
 
   // offsets
   'offset-syncs.topic.location': setting(text.toLowerCase().pipe(z.enum(['source', 'target'], { error: 'must be source or target' })),
@@ -149,6 +150,12 @@ const host = text.min(1, { error: 'must not be empty' })
   .regex(/^[A-Za-z0-9.:\-[\]%]+$/, { error: 'must be a host name or an IP address' })
   .transform((v) => v.replace(/^\[(.*)\]$/, '$1'));
 
+/** A file path; empty means none. */
+const optionalPath = text.transform((v) => (v === '' ? undefined : v));
+
+/** A password; empty means none. A secret: the key matches redact.ts. */
+const optionalSecret = z.string().transform((v) => (v.trim() === '' ? undefined : v));
+
 /**
  * kmirror's own settings (not MM2's) that belong to the whole process, not to a flow: written at
  * top level only (`kmirror.sidecar.port = 8787`), parsed once into `MirrorConfig.process`.
@@ -156,10 +163,18 @@ const host = text.min(1, { error: 'must not be empty' })
 export const PROCESS_SETTINGS = {
   'kmirror.sidecar.enabled': setting(bool, 'true', 'Serve health, status, metrics and offset translation over HTTP (the sidecar).'),
   'kmirror.sidecar.host': setting(host, '127.0.0.1',
-    'Address the sidecar listens on. Loopback by default; anything else should come with kmirror.sidecar.token.'),
+    'Address the sidecar listens on. Loopback by default; anything else should come with kmirror.sidecar.token, and a token off loopback needs HTTPS (kmirror.sidecar.tls.cert and .key).'),
   'kmirror.sidecar.port': setting(int(0, 65535), '8787', 'Port of the sidecar; 0 picks a free port (logged at start).'),
   'kmirror.sidecar.token': setting(bearerToken, '',
     'Bearer token every sidecar route but /health/live requires when set; routes that change state (pause, resume) are refused without one. A secret: never printed.'),
+  'kmirror.sidecar.tls.cert': setting(optionalPath, '',
+    'PEM file of the certificate (then any intermediates) the sidecar serves HTTPS with, together with kmirror.sidecar.tls.key; empty: plain HTTP. Relative to the working directory.'),
+  'kmirror.sidecar.tls.key': setting(optionalPath, '',
+    'PEM file of the private key of kmirror.sidecar.tls.cert (PKCS#8, PKCS#1 or SEC1; encrypted needs kmirror.sidecar.tls.key.password).'),
+  'kmirror.sidecar.tls.key.password': setting(optionalSecret, '',
+    'Password of an encrypted kmirror.sidecar.tls.key. A secret: never printed.'),
+  'kmirror.sidecar.tls.ca': setting(optionalPath, '',
+    'PEM file of CA certificates: when set, the sidecar requires a client certificate signed by one of them on every connection (probes included).'),
   'kmirror.shutdown.timeout.ms': setting(int(1000), '30000',
     'SIGTERM/SIGINT: the most a stop takes. Shards store the positions of what the target acknowledged by then; a second signal exits at once.'),
   'kmirror.metrics.partition.labels': setting(bool, 'true',
