@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { onRequestHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { sendError } from './http-errors.js';
 
 /**
@@ -21,22 +21,18 @@ declare module 'fastify' {
 const BEARER = /^Bearer[ \t]+([^ \t]+)[ \t]*$/i;
 
 /**
- * The onRequest hook enforcing `config.access` with the configured token (`kmirror.sidecar.token`).
- * Answers never repeat what was sent.
+ * The access check for `access` with the configured token (`kmirror.sidecar.token`): true when
+ * the request may go on, else the refusal is sent and false returned. Answers never repeat what
+ * was sent. A request that presented the token is remembered (isAuthenticated).
  */
-export function accessHook(token: string | undefined): onRequestHookHandler {
+export function accessCheck(token: string | undefined): (request: FastifyRequest, reply: FastifyReply, access: Access) => boolean {
   const matches = token === undefined ? undefined : tokenMatcher(token);
-  // A callback hook, not an async one: no promise per request on the hot path.
-  return (request, reply, done) => {
-    const access = request.routeOptions.config.access ?? 'read';
-    if (access === 'public' || (matches === undefined && access === 'read')) {
-      done();
-      return;
-    }
+  return (request, reply, access) => {
+    if (access === 'public' || (matches === undefined && access === 'read')) return true;
     if (matches === undefined) {
       sendError(reply, 403, 'this route changes state and is refused while no token is configured: ' +
         'set kmirror.sidecar.token in mm2.properties and send it as "Authorization: Bearer <token>"');
-      return;
+      return false;
     }
     const header = request.headers.authorization;
     const presented = header === undefined ? undefined : BEARER.exec(header)?.[1];
@@ -45,15 +41,33 @@ export function accessHook(token: string | undefined): onRequestHookHandler {
       sendError(reply, 401, header === undefined
         ? 'missing "Authorization: Bearer <token>" (the token is kmirror.sidecar.token)'
         : 'the Authorization header must be "Bearer <token>"');
-      return;
+      return false;
     }
     if (!matches(presented)) {
       reply.header('www-authenticate', 'Bearer realm="kmirror", error="invalid_token"');
       sendError(reply, 401, 'the bearer token is not kmirror.sidecar.token');
-      return;
+      return false;
     }
-    done();
+    authenticated.add(request.raw);
+    return true;
   };
+}
+
+/** The onRequest hook enforcing `config.access` (accessCheck). */
+export function accessHook(token: string | undefined): onRequestHookHandler {
+  const check = accessCheck(token);
+  // A callback hook, not an async one: no promise per request on the hot path.
+  return (request, reply, done) => {
+    if (check(request, reply, request.routeOptions.config.access ?? 'read')) done();
+  };
+}
+
+/** Requests that presented the configured token (none when no token is configured). */
+const authenticated = new WeakSet<object>();
+
+/** True when the request presented kmirror.sidecar.token (false whenever none is configured). */
+export function isAuthenticated(request: FastifyRequest): boolean {
+  return authenticated.has(request.raw);
 }
 
 /**

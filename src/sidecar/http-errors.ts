@@ -26,9 +26,36 @@ export function pathOf(request: FastifyRequest): string {
   return q < 0 ? request.url : request.url.slice(0, q);
 }
 
-/** Unknown routes (and known paths with another method): 404 in JSON. */
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  sendError(reply, 404, `no route ${request.method} ${pathOf(request)} (routes: see the README, "Sidecar (HTTP)")`);
+/**
+ * Unknown routes (and known paths with another method): 404 in JSON that never repeats the path
+ * (it may carry anything a caller typed, a secret pasted into the wrong place included). With a
+ * token configured only its bearer gets here (the access hook answers everyone else 401, the
+ * same for every path, so routes cannot be probed): the bearer is told which routes exist. A
+ * caller without a token learns only that there is no such route.
+ */
+export function notFoundHandler(routes: () => readonly string[], authenticated: (request: FastifyRequest) => boolean) {
+  return (request: FastifyRequest, reply: FastifyReply): void => {
+    if (!authenticated(request)) {
+      sendError(reply, 404, 'no such route (routes: see the README, "Sidecar (HTTP)")');
+      return;
+    }
+    sendError(reply, 404, `no route for ${request.method} on this path; the routes are: ${routes().join(', ')}`);
+  };
+}
+
+/**
+ * URLs fastify refuses before routing (bad percent-encoding, a parameter longer than the router
+ * takes): fastify's own answer quotes the whole path and skips the access hook. Here the caller
+ * passes the same access check as on any route first (without the token: the same 401 as
+ * everywhere), then gets a 400 or 414 that does not repeat the path either.
+ */
+export function frameworkErrorHandler(authorize: (request: FastifyRequest, reply: FastifyReply) => boolean) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    if (!authorize(request, reply)) return;
+    if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') sendError(reply, 414, 'a path parameter is longer than any the routes take');
+    else if (err.code === 'FST_ERR_BAD_URL') sendError(reply, 400, 'the path is not a valid URL (bad percent-encoding)');
+    else sendError(reply, 500, 'internal error (details in the kmirror log)');
+  };
 }
 
 /** Validation and client errors as they are (4xx), anything else as a 500 with the details in the log only. */
@@ -76,20 +103,4 @@ export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dat
     }
   });
   return new Error(lines.join('; '));
-}
-
-/**
- * Replaces every secret value (the token, client passwords) with [redacted] in a text answer:
- * the last line of defence for text that comes from elsewhere (Kafka error messages in /status, a
- * path echoed in a 404). Values shorter than 6 characters are left alone: replacing them would
- * garble answers more than it protects.
- */
-export function secretScrubber(secrets: readonly string[]): ((text: string) => string) | undefined {
-  const values = [...new Set(secrets)].filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
-  if (values.length === 0) return undefined;
-  return (text) => {
-    let out = text;
-    for (const value of values) if (out.includes(value)) out = out.split(value).join('[redacted]');
-    return out;
-  };
 }

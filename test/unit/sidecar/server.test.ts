@@ -431,3 +431,131 @@ describe('tokenMatcher', () => {
     }
   });
 });
+
+describe('secrets in protobuf answers and in escaped text', () => {
+  /** A client password with every character JSON escapes (quote, backslash, `/`, non-ASCII, a newline). */
+  const AWKWARD = 'pa"ss\\wö/rd\n-😀';
+  const GROUP_SECRET = 'group-named-like-a-password';
+
+  function viewWithSecrets(): FakeView {
+    const view = new FakeView();
+    // A group and a topic someone named after a secret, and commit metadata that quotes one.
+    view.translations.set(GROUP_SECRET, [{
+      ...TRANSLATION, group: GROUP_SECRET,
+      partitions: [{ ...TRANSLATION.partitions[0]!, topic: `A.${AWKWARD}`, upstreamTopic: AWKWARD, metadata: `meta ${GROUP_SECRET}` }],
+    }]);
+    view.flows = [flow({
+      lastRefreshError: `SASL authentication failed: ${AWKWARD}`,
+      partitions: [partition({ topic: 'orders', partition: 0, status: 'FAILED', failure: `password "${AWKWARD}" refused` })],
+    })];
+    view.ready = { ready: false, reasons: [`A->B: ${AWKWARD}`] };
+    return view;
+  }
+
+  it('a protobuf translation carries no secret: group, topics and metadata are redacted before encoding', async () => {
+    const { app } = sidecar({ view: viewWithSecrets(), secrets: [AWKWARD, GROUP_SECRET] });
+    const single = await app.inject({ url: `/v1/groups/${encodeURIComponent(GROUP_SECRET)}/offsets`, headers: { accept: 'application/x-protobuf' } });
+    expect(single.statusCode).toBe(200);
+    const bulk = await app.inject({ method: 'POST', url: '/v1/offsets/translate', payload: { groups: [GROUP_SECRET, AWKWARD] },
+      headers: { accept: 'application/x-protobuf' } });
+    expect(bulk.statusCode).toBe(200);
+    for (const bytes of [single.rawPayload, bulk.rawPayload]) {
+      const raw = bytes.toString('utf8');
+      for (const secret of [AWKWARD, GROUP_SECRET, 'pa"ss', 'wö/rd']) expect(raw).not.toContain(secret);
+    }
+    const partitionOf = { topic: 'A.[redacted]', partition: 0, offset: 42, upstreamTopic: '[redacted]', upstreamOffset: 40, metadata: 'meta [redacted]' };
+    expect(decode('GroupOffsets', single.rawPayload)).toEqual({
+      group: '[redacted]', translations: [{ group: '[redacted]', source: 'A', target: 'B', partitions: [partitionOf] }],
+    });
+    expect(decode('BulkTranslation', bulk.rawPayload)).toEqual({
+      groups: [{ group: '[redacted]', translations: [{ group: '[redacted]', source: 'A', target: 'B', partitions: [partitionOf] }] }],
+      notFound: ['[redacted]'],
+    });
+  });
+
+  it('the JSON translation is redacted the same way, and the cache keeps the redacted bytes', async () => {
+    const { app } = sidecar({ view: viewWithSecrets(), secrets: [AWKWARD, GROUP_SECRET] });
+    for (let i = 0; i < 2; i++) {
+      const res = await app.inject(`/v1/groups/${encodeURIComponent(GROUP_SECRET)}/offsets`);
+      expect(json(res)).toMatchObject({ group: '[redacted]', translations: [{ partitions: [{ topic: 'A.[redacted]', metadata: 'meta [redacted]' }] }] });
+    }
+  });
+
+  it('a secret JSON escapes is found in every JSON answer, and in Prometheus text', async () => {
+    const metrics = { contentType: 'text/plain', text: async () => `kmirror_info{reason="${AWKWARD.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"} 1\n` };
+    const { app } = sidecar({ view: viewWithSecrets(), secrets: [AWKWARD], metrics });
+    const forms = [AWKWARD, JSON.stringify(AWKWARD).slice(1, -1), 'pa\\"ss', 'wö/rd', 'w\\u00f6'];
+    for (const url of ['/health/ready', '/status', '/status/A->B', '/metrics']) {
+      const res = await app.inject(url);
+      for (const form of forms) expect(res.body, `${url}: ${form}`).not.toContain(form);
+      expect(res.body, url).toContain('[redacted]');
+    }
+    const status = json(await app.inject('/status')) as { flows: { lastRefreshError: string; partitions: { reason: string }[] }[] };
+    expect(status.flows[0]!.lastRefreshError).toBe('SASL authentication failed: [redacted]');
+    expect(status.flows[0]!.partitions[0]!.reason).toBe('password "[redacted]" refused');
+  });
+
+  it('an escaped secret in an error message is redacted too', async () => {
+    const { app } = sidecar({ secrets: [AWKWARD] });
+    const res = await app.inject({ url: `/v1/groups/${encodeURIComponent(AWKWARD)}/offsets` });
+    expect(res.statusCode).toBe(404);
+    expect(json(res).message).toBe(`no offsets for group '[redacted]': the group is unknown, not selected by the flows' groups/groups.exclude, or not checkpointed yet`);
+    expect(res.body).not.toContain(JSON.stringify(AWKWARD).slice(1, -1));
+  });
+});
+
+describe('an unknown route never repeats the path', () => {
+  const SECRETISH = 'pasted-credential-0123456789';
+  const paths = [`/${SECRETISH}`, `/v2/${SECRETISH}?q=${SECRETISH}`, `//status/${SECRETISH}`];
+
+  it('without a token configured: 404 that says only that there is no such route', async () => {
+    const { app } = sidecar();
+    for (const url of paths) {
+      for (const method of ['GET', 'POST', 'DELETE'] as const) {
+        const res = await app.inject({ method, url });
+        expect(res.statusCode).toBe(404);
+        expect(json(res)).toEqual({ statusCode: 404, error: 'Not Found', message: 'no such route (routes: see the README, "Sidecar (HTTP)")' });
+      }
+    }
+  });
+
+  it('with a token, a caller without it gets the 401 every path gets: nothing about the path or which routes exist', async () => {
+    const { app } = sidecar({ token: TOKEN });
+    const known = await app.inject('/status');
+    for (const url of paths) {
+      for (const headers of [{}, { authorization: `Bearer ${TOKEN}x` }]) {
+        const res = await app.inject({ url, headers });
+        expect(res.statusCode).toBe(401);
+        expect(res.body).not.toContain(SECRETISH);
+        if (Object.keys(headers).length === 0) expect(res.body).toBe(known.body);
+      }
+    }
+  });
+
+  it('the bearer of the token is told which routes exist, still without the path', async () => {
+    const { app } = sidecar({ token: TOKEN });
+    const res = await app.inject({ method: 'DELETE', url: `/status/${SECRETISH}`, headers: auth });
+    expect(res.statusCode).toBe(404);
+    const message = json(res).message as string;
+    expect(message).not.toContain(SECRETISH);
+    expect(message).toMatch(/^no route for DELETE on this path; the routes are: GET \/health\/live, GET \/health\/ready, GET \/status, GET \/status\/:flow, /);
+    expect(message).toContain('POST /v1/flows/:flow/partitions/:topic/:partition/resume');
+    expect(message).not.toContain('HEAD');
+  });
+
+  it.each([
+    ['bad percent-encoding', `/status/${SECRETISH}%zz`, 400],
+    ['a parameter longer than the router takes', `/v1/groups/${SECRETISH}${'g'.repeat(13_000)}/offsets`, 414],
+  ])('%s: access is checked first, and the answer never quotes the path', async (_what, url, status) => {
+    const open = await sidecar().app.inject(url);
+    expect(open.statusCode).toBe(status);
+    expect(json(open).message).not.toContain(SECRETISH);
+    const { app } = sidecar({ token: TOKEN });
+    const without = await app.inject(url);
+    expect(without.statusCode).toBe(401);
+    expect(without.body).not.toContain(SECRETISH);
+    const withToken = await app.inject({ url, headers: auth });
+    expect(withToken.statusCode).toBe(status);
+    expect(withToken.body).not.toContain(SECRETISH);
+  });
+});

@@ -25,6 +25,10 @@ describe('process-wide settings (kmirror.*)', () => {
       'kmirror.sidecar.host': '127.0.0.1',
       'kmirror.sidecar.port': 8787,
       'kmirror.sidecar.token': undefined,
+      'kmirror.sidecar.tls.cert': undefined,
+      'kmirror.sidecar.tls.key': undefined,
+      'kmirror.sidecar.tls.key.password': undefined,
+      'kmirror.sidecar.tls.ca': undefined,
       'kmirror.shutdown.timeout.ms': 30_000,
       'kmirror.metrics.partition.labels': true,
     });
@@ -106,8 +110,9 @@ describe('process-wide settings (kmirror.*)', () => {
   it('warns when the sidecar listens beyond loopback without a token', () => {
     const warned = issuesOf('kmirror.sidecar.host = 0.0.0.0\n');
     expect(warned).toContainEqual(expect.objectContaining({ severity: 'warning', key: 'kmirror.sidecar.host', line: 5 }));
+    // With a token it is no warning, but without TLS an error: the token would cross the network in clear text (tls.test.ts).
     expect(issuesOf(`kmirror.sidecar.host = 0.0.0.0\nkmirror.sidecar.token = ${TOKEN}\n`)
-      .filter((i) => i.key === 'kmirror.sidecar.host')).toEqual([]);
+      .filter((i) => i.key === 'kmirror.sidecar.host')).toEqual([expect.objectContaining({ severity: 'error', line: 5 })]);
     expect(issuesOf('kmirror.sidecar.host = localhost\n').filter((i) => i.key === 'kmirror.sidecar.host')).toEqual([]);
     expect(issuesOf('kmirror.sidecar.host = 0.0.0.0\nkmirror.sidecar.enabled = false\n')
       .filter((i) => i.key === 'kmirror.sidecar.host')).toEqual([]);
