@@ -1,5 +1,5 @@
 import type { ReplicationPolicy } from '../policy/index.js';
-import { REDACTED, redactProperties } from './redact.js';
+import { isSecretKey, REDACTED, redactProperties } from './redact.js';
 import { SETTING_NAMES, SETTINGS, type Settings } from './settings.js';
 import type { ClientProperties, FlowClients, FlowConfig, MirrorConfig } from './mirror-config.js';
 
@@ -31,12 +31,16 @@ function settingsView(flow: FlowConfig): Record<string, unknown> {
     [name, flow.origins[name as keyof Settings]?.resolved ? REDACTED : value]));
 }
 
-/** The process-wide settings as shown: the sidecar token only as whether one is set, provider-given values redacted. */
+/**
+ * The process-wide settings as shown: the sidecar token only as whether one is set; every setting
+ * whose name says secret (the TLS key password…) and every provider-given value redacted.
+ */
 function processView(config: MirrorConfig): Record<string, unknown> {
   const { 'kmirror.sidecar.token': token, ...rest } = config.process;
   const resolved = new Set(config.resolvedKeys ?? []);
   return {
-    ...Object.fromEntries(Object.entries(rest).map(([name, value]) => [name, resolved.has(name) ? REDACTED : value])),
+    ...Object.fromEntries(Object.entries(rest).map(([name, value]) =>
+      [name, resolved.has(name) || (isSecretKey(name) && value !== undefined && value !== '') ? REDACTED : value])),
     'kmirror.sidecar.token': token === undefined ? '(none)' : '[redacted]',
   };
 }
@@ -55,7 +59,7 @@ export function describeConfig(config: MirrorConfig, policies: ReadonlyMap<strin
   }
   const p = processView(config);
   out.push('', p['kmirror.sidecar.enabled']
-    ? `sidecar: http://${p['kmirror.sidecar.host']}:${p['kmirror.sidecar.port'] === 0 ? '<free port>' : p['kmirror.sidecar.port']}` +
+    ? `sidecar: ${p['kmirror.sidecar.tls.cert'] ? 'https' : 'http'}://${p['kmirror.sidecar.host']}:${p['kmirror.sidecar.port'] === 0 ? '<free port>' : p['kmirror.sidecar.port']}` +
       `, token ${p['kmirror.sidecar.token'] === '(none)' ? 'none (pause/resume refused)' : '[redacted]'}` +
       `, per-partition metric labels ${p['kmirror.metrics.partition.labels'] ? 'on' : 'off (folded to topics)'}`
     : 'sidecar: disabled (kmirror.sidecar.enabled = false)');
