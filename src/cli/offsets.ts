@@ -15,7 +15,11 @@ import { flowGroupId } from '../engine/shard-settings.js';
 import { ErrorCodes, KmirrorError } from '../errors.js';
 import { toRdkafkaSettings } from '../kafka/client-config.js';
 import { MirrorClient, type TranslatedOffset } from '../mirror-client/mirror-client.js';
-import { Admin, type NativeAdmin } from '../native/addon.js';
+import { Admin, readRecords, type NativeAdmin } from '../native/addon.js';
+import { OffsetSyncStore } from '../engine/offset-sync-store.js';
+import { offsetSyncsLocation } from '../engine/offset-syncs-location.js';
+import { OffsetSync } from '../mirror-client/offset-sync.js';
+import { partitionBounds, readPartitionTo } from '../mirror-client/partition-reader.js';
 import type { ReplicationPolicy } from '../policy/index.js';
 
 export interface OffsetsOptions {
@@ -151,6 +155,9 @@ export async function failover(resolved: Resolved, options: FailoverOptions): Pr
       checks.push({ name: 'checkpoint current', ok: moved === 0,
         detail: moved === 0 ? 'the newest checkpoints match the group\'s offsets on the source'
           : `the group moved on ${options.from} after the newest checkpoint on ${moved} partition(s): wait one emit.checkpoints.interval.seconds` });
+      // The checkpoint must also be exact: right after replication catches up, the newest
+      // checkpoint can predate the offset syncs of the last copied records (it then re-reads).
+      checks.push(await exactnessCheck(resolved, partitions, timeoutMs, options.from));
       checks.push({ name: 'group inactive on source', ok: sourceState.members === 0,
         detail: sourceState.members === 0 ? `no member on ${options.from}` : `${sourceState.members} member(s) still consume on ${options.from}: stop them first` });
     }
@@ -178,6 +185,44 @@ export async function failover(resolved: Resolved, options: FailoverOptions): Pr
   } finally {
     target.close();
     source.close();
+  }
+}
+
+/**
+ * Compares each partition's newest checkpoint with the exact translation of its upstream offset
+ * from the offset-syncs topic as it is now: a checkpoint older than the newest syncs is stale.
+ */
+async function exactnessCheck(resolved: Resolved, partitions: readonly { sourceTopic: string; partition: number; upstreamOffset: number; offset: number }[],
+  timeoutMs: number, from: string): Promise<Check> {
+  const name = 'checkpoint exact';
+  const location = offsetSyncsLocation(resolved.flow, resolved.policy);
+  const admin = new Admin(location.admin, 'failover offset syncs');
+  try {
+    const bounds = await partitionBounds(admin, location.topic, timeoutMs);
+    const store = new OffsetSyncStore();
+    if (bounds && bounds.latest > bounds.earliest) {
+      await readPartitionTo(readRecords, location.consumer, location.topic, 0, bounds.earliest, bounds.latest, Date.now() + Math.max(timeoutMs, 30_000),
+        (record) => {
+          try {
+            const sync = OffsetSync.deserialize(record.key, record.value);
+            store.add(sync.topicPartition.topic, sync.topicPartition.partition, sync.upstreamOffset, sync.downstreamOffset);
+          } catch {
+            // a corrupt record: the checkpoint emitter reports those; it only makes this check less sure
+          }
+        });
+    }
+    const stale = partitions.flatMap((p) => {
+      const exact = store.translate(p.sourceTopic, p.partition, p.upstreamOffset);
+      return exact !== undefined && exact.exact && exact.offset !== p.offset ? [`${p.sourceTopic}-${p.partition}: ${p.offset}, exactly ${exact.offset}`] : [];
+    });
+    return stale.length === 0
+      ? { name, ok: true, detail: 'every checkpoint matches the exact translation from the newest offset syncs' }
+      : { name, ok: false, detail: `${stale.length} checkpoint(s) predate the newest offset syncs (${stale.slice(0, 3).join('; ')}): ` +
+          'wait one emit.checkpoints.interval.seconds for exact ones (committing now re-reads, never skips)' };
+  } catch (err) {
+    return { name, ok: false, detail: `cannot read ${location.topic} on ${location.cluster === 'source' ? from : resolved.flow.target} to check: ${(err as Error).message}` };
+  } finally {
+    admin.close();
   }
 }
 

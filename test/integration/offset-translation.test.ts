@@ -86,6 +86,13 @@ async function drill(topic: string, partitions: number, committed: readonly numb
     const targetEnds = await endOffsets(bootstrap('target'), remote, partitions);
     return targetEnds.every((end, p) => end === sourceRecords[p]!.length);
   });
+  // Failover asked right after the copy completed (a regression: it committed checkpoints older
+  // than the newest offset syncs, re-reading): a dry run now, judged against the exact offsets below.
+  const options = { group, from: 'source', to: 'target' };
+  const resolved = await resolveFlow(file, 'source', 'target');
+  await waitFor('a checkpoint of every partition', async () => (await translateGroup(resolved, options).catch(() => [])).length === partitions);
+  const early = await failover(resolved, { ...options, dryRun: true });
+
   // The copy is complete when the positions are stored, but the syncs for its last records are
   // written at that moment and read by the next checkpoint round: until then a checkpoint of an
   // offset past them stops at the newest known record (re-reads, flagged unreplicated). Wait until
@@ -97,8 +104,6 @@ async function drill(topic: string, partitions: number, committed: readonly numb
       p.upstreamOffset === committed[p.partition] && p.lastEmitted?.upstreamOffset === committed[p.partition] &&
       p.unreplicated === 0 && p.reread === 0 && p.skipped === 0);
   });
-  const options = { group, from: 'source', to: 'target' };
-  const resolved = await resolveFlow(file, 'source', 'target');
   await waitFor('a checkpoint of every partition at the committed offset', async () => {
     const offsets = await translateGroup(resolved, options).catch(() => []);
     return offsets.length === partitions && offsets.every((o) => o.upstreamOffset === committed[o.partition]) ? offsets : undefined;
@@ -124,6 +129,12 @@ async function drill(topic: string, partitions: number, committed: readonly numb
     // Exactly the next unread record's offset; at the end of a partition, exactly the end (an
     // offset past it would skip whatever is copied there next, which a count of records cannot show).
     expect(translated, `p${partition}@${c}: translated offset`).toBe(exact);
+    // The early dry run: when it called the checkpoint current and exact, it was exact.
+    const earlyRow = early.partitions.find((r) => r.partition === partition)!;
+    const earlyOk = (name: string) => early.checks.find((check) => check.name === name)?.ok === true;
+    if (earlyOk('checkpoint current') && earlyOk('checkpoint exact') && earlyRow.checkpointUpstream === c) {
+      expect(earlyRow.targetOffset, `p${partition}@${c}: a checkpoint failover called exact right after the copy`).toBe(exact);
+    }
     if (nextUnread >= 0) {
       // What the failed-over consumer really got: the same bytes as the next unread source record.
       expect(resumed.get(partition)!.value).toEqual(src[nextUnread]!.value);
