@@ -529,7 +529,8 @@ bool Shard::HandOver(rd_kafka_message_t* msg, uint64_t dequeuedAt) {
     return true;
   }
   TopicRoute* route = routeByRkt_[msg->rkt];
-  if (route->maxMessageBytes > 0 && !compressed_) {
+  // The size check walks headers: only for records that could come near the limit.
+  if (route->maxMessageBytes > 0 && !compressed_ && static_cast<int64_t>(msg->len + msg->key_len) * 2 > route->maxMessageBytes) {
     int64_t size = MinimalBatchSize(msg);
     if (size > route->maxMessageBytes) {
       p->rt.Fail(*this, msg->offset, "record of " + std::to_string(msg->len + msg->key_len) + " bytes is larger than the target accepts: " +
