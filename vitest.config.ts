@@ -21,6 +21,18 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
         },
       },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          // Each file starts its own clusters (it stops, kills and freezes brokers): no global setup.
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
+          poolOptions: { forks: { singleFork: true } },
+          // After the unit and integration projects, not beside them: two cores, and brokers of its own.
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

@@ -80,6 +80,7 @@ export class LocalKafkaCluster {
   private child!: ChildProcess;
   private exited!: Promise<number | null>;
   private exitCode: number | null | undefined;
+  private frozen = false;
   /** The secured listeners, clients and ACLs of a secured cluster; undefined for a PLAINTEXT-only one. */
   security: SecuredCluster | undefined;
 
@@ -103,6 +104,33 @@ export class LocalKafkaCluster {
 
   get running(): boolean {
     return this.exitCode === undefined;
+  }
+
+  /** The broker JVM's process id while it runs (fault-injection tests signal it). */
+  get pid(): number | undefined {
+    return this.running ? this.child.pid : undefined;
+  }
+
+  /** Whether the broker is frozen (freeze() without thaw() yet). */
+  get isFrozen(): boolean {
+    return this.frozen;
+  }
+
+  /**
+   * Freezes the broker with SIGSTOP: its sockets stay open and nothing answers, as in a network
+   * partition (a stopped broker refuses connections; a frozen one just goes silent). thaw() or
+   * stop()/restart() end it.
+   */
+  freeze(): void {
+    if (!this.running) throw new KmirrorError(ErrorCodes.LOCAL_KAFKA, `local cluster '${this.name}' is not running: nothing to freeze`);
+    this.child.kill('SIGSTOP');
+    this.frozen = true;
+  }
+
+  /** Lets a frozen broker go on (SIGCONT). */
+  thaw(): void {
+    if (this.running) this.child.kill('SIGCONT');
+    this.frozen = false;
   }
 
   static async start(dist: KafkaDistribution, spec: LocalClusterSpec, runDir: string,
@@ -154,6 +182,7 @@ export class LocalKafkaCluster {
   /** Starts the broker process on the existing data and waits until it answers. */
   private async launch(): Promise<void> {
     this.exitCode = undefined;
+    this.frozen = false;
     this.child = spawn(this.command.java, this.command.args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const child = this.child;
     this.exited = new Promise((resolve) => {
@@ -180,6 +209,8 @@ export class LocalKafkaCluster {
   private async stopProcess(signal: NodeJS.Signals, graceMs: number): Promise<void> {
     if (!this.running) return;
     this.child.kill(signal);
+    // A frozen JVM takes no signal but SIGKILL until it goes on.
+    if (this.frozen) this.thaw();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
