@@ -18,7 +18,7 @@ const char* PartitionStateName(PartitionState state) {
 }
 
 bool PartitionRuntime::Fetching() const {
-  return state_ == PartitionState::Running || (state_ == PartitionState::Isolating && inFlight_ == 0);
+  return (state_ == PartitionState::Running && (primed_ || inFlight_ == 0)) || (state_ == PartitionState::Isolating && inFlight_ == 0);
 }
 
 void PartitionRuntime::Enter(PartitionState state, std::string reason) {
@@ -42,6 +42,7 @@ void PartitionRuntime::Stop(PartitionDriver& d) {
 
 void PartitionRuntime::Assign(PartitionDriver& d, int64_t start) {
   Enter(PartitionState::Running, "");
+  primed_ = false;
   position_ = produced_ = start;
   rewoundAt_ = d.DequeueSeq();
 }
@@ -57,6 +58,7 @@ void PartitionRuntime::AssignWithoutPosition(PartitionDriver& d, const std::stri
 void PartitionRuntime::PositionKnown(PartitionDriver& d, int64_t start) {
   if (state_ != PartitionState::Waiting || waitReason_ != WaitReason::PositionUnknown) return;
   Enter(PartitionState::Running, "");
+  primed_ = false;
   position_ = start;
   Rewind(d, start);
   d.Emit(*this, EventKind::PartitionResumed, 5, start, "replication position read: copying");
@@ -69,14 +71,14 @@ void PartitionRuntime::Revoke(PartitionDriver& d) {
 
 bool PartitionRuntime::Admit(int64_t offset, uint64_t dequeuedAt) const {
   if (dequeuedAt <= rewoundAt_ || offset < produced_) return false;
-  return state_ == PartitionState::Running || (state_ == PartitionState::Isolating && inFlight_ == 0);
+  return (state_ == PartitionState::Running && (primed_ || inFlight_ == 0)) || (state_ == PartitionState::Isolating && inFlight_ == 0);
 }
 
 void PartitionRuntime::HandedOver(PartitionDriver& d, int64_t offset) {
   inFlight_++;
   produced_ = offset + 1;
   // One record at a time: the next is fetched again once this one is settled.
-  if (state_ == PartitionState::Isolating) Stop(d);
+  if (state_ == PartitionState::Isolating || (state_ == PartitionState::Running && !primed_)) Stop(d);
 }
 
 void PartitionRuntime::RemoteMissing(PartitionDriver& d, int64_t offset, const std::string& reason) {
@@ -117,6 +119,13 @@ bool PartitionRuntime::Acknowledged(PartitionDriver& d, int64_t offset) {
   // Reports of one partition arrive in order (idempotent producer); a report from before a
   // rewind may come late, so the position only moves forward.
   position_ = std::max(position_, offset + 1);
+  if (state_ == PartitionState::Running && !primed_) {
+    // The first record of this lifetime is in: batches may follow it.
+    primed_ = true;
+    if (inFlight_ == 0) Rewind(d, offset + 1);
+    return true;
+  }
+  primed_ = true;
   if (state_ == PartitionState::Isolating && inFlight_ == 0) {
     if (offset >= isolateUntil_) {
       Enter(PartitionState::Running, "");
@@ -179,6 +188,7 @@ void PartitionRuntime::Undelivered(int64_t offset) {
 
 void PartitionRuntime::ProducerReset(PartitionDriver& d) {
   inFlight_ = 0;
+  primed_ = false;  // a new producer: its first record of each partition goes alone
   switch (state_) {
     case PartitionState::Running:
     case PartitionState::Isolating:
@@ -239,7 +249,7 @@ void PartitionRuntime::SkipTo(int64_t offset) {
 }
 
 bool PartitionRuntime::AdvanceTo(int64_t offset) {
-  if (state_ != PartitionState::Running || inFlight_ != 0 || produced_ != position_ || offset <= position_) return false;
+  if (state_ != PartitionState::Running || inFlight_ != 0 || parked_ != 0 || produced_ != position_ || offset <= position_) return false;
   position_ = produced_ = offset;
   return true;
 }

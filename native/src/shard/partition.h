@@ -118,9 +118,14 @@ class PartitionRuntime {
   // --- the source moved under us ---
   // Records below `offset` are gone from the source (counted by the caller): resume there.
   void SkipTo(int64_t offset);
-  // Nothing in flight and the consumer's own position is past offsets that hold no record
-  // (transaction markers): the position follows it. False when not applicable.
+  // Nothing in flight, nothing dequeued and waiting for room in the producer's queue, and the
+  // consumer's own position is past offsets that hold no record (transaction markers): the
+  // position follows it. False when not applicable.
   bool AdvanceTo(int64_t offset);
+
+  // A dequeued record of this partition waits for room in the producer's queue, / no longer waits.
+  void Parked() { parked_++; }
+  void Unparked() { parked_--; }
 
  private:
   void Rewind(PartitionDriver& d, int64_t offset);
@@ -139,6 +144,12 @@ class PartitionRuntime {
   int64_t holdAt_ = kNone;
   int64_t isolateUntil_ = kNone;
   int64_t inFlight_ = 0;
+  int64_t parked_ = 0;      // dequeued records waiting for room in the producer's queue
+  // The producer has this partition's sequence on the broker: until a first record is
+  // acknowledged in this lifetime (assignment, producer), records go one at a time. A broker takes
+  // any first sequence from a producer it knows nothing of for a partition, so a batch behind a
+  // refused first batch would be written; after one acknowledged record it cannot (invariant 3).
+  bool primed_ = false;
   uint64_t rewoundAt_ = 0;  // DequeueSeq() at the newest rewind
   uint64_t writtenPastFailure_ = 0;
   std::string reason_;

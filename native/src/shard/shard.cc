@@ -448,7 +448,7 @@ Napi::Value Shard::Pump(const Napi::CallbackInfo& info) {
         batch_[i] = nullptr;
         bool isRecord = !msg->err;  // read now: HandOver may destroy it
         if (!pending_.empty() || !HandOver(msg, seq)) {
-          pending_.emplace_back(msg, seq);  // kept in order, offered again next time
+          Park(msg, seq);  // kept in order, offered again next time
         } else if (isRecord) {
           handed++;
         }
@@ -480,8 +480,10 @@ size_t Shard::DrainPending() {
   while (!pending_.empty()) {
     auto [msg, seq] = pending_.front();
     bool isRecord = !msg->err;
+    Partition* p = isRecord ? PartitionFor(msg->rkt, msg->partition) : nullptr;
     if (!HandOver(msg, seq)) break;
     pending_.pop_front();
+    if (p) p->rt.Unparked();
     if (isRecord) handed++;
   }
   return handed;
@@ -494,8 +496,16 @@ void Shard::ServeConsumerWhileFull() {
   for (int i = 0; i < 1000; i++) {
     rd_kafka_message_t* msg = rd_kafka_consume_queue(consumerQueue_, 0);
     if (!msg) break;
-    pending_.emplace_back(msg, seq);
+    Park(msg, seq);
   }
+}
+
+void Shard::Park(rd_kafka_message_t* msg, uint64_t seq) {
+  // Its partition must not treat the fetcher's position (past this record) as copied.
+  if (!msg->err) {
+    if (Partition* p = PartitionFor(msg->rkt, msg->partition)) p->rt.Parked();
+  }
+  pending_.emplace_back(msg, seq);
 }
 
 void Shard::SetBackpressure(bool on) {

@@ -120,6 +120,7 @@ class Shard : public Napi::ObjectWrap<Shard>, public PartitionDriver, public Eve
   // record is kept, headers and all, for the next try).
   bool HandOver(rd_kafka_message_t* msg, uint64_t dequeuedAt);
   size_t DrainPending();
+  void Park(rd_kafka_message_t* msg, uint64_t dequeuedAt);
   void ServeConsumerWhileFull();
   void SetBackpressure(bool on);
   void HandleConsumerError(rd_kafka_message_t* msg);

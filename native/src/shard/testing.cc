@@ -78,6 +78,8 @@ class PartitionProbe : public Napi::ObjectWrap<PartitionProbe>, public Partition
     else if (name == "operatorResume") return Napi::Boolean::New(env, rt_.OperatorResume(*this));
     else if (name == "skipTo") rt_.SkipTo(num(1));
     else if (name == "advanceTo") return Napi::Boolean::New(env, rt_.AdvanceTo(num(1)));
+    else if (name == "parked") rt_.Parked();
+    else if (name == "unparked") rt_.Unparked();
     else throw Napi::Error::New(env, "no transition " + name);
     return env.Undefined();
   }

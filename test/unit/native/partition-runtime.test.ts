@@ -20,32 +20,74 @@ describe('partition state machine: transitions', () => {
     expect(p.snapshot()).toMatchObject({ state: 'Running', status: 'RUNNING', position: 10, produced: 10, fetching: true, reason: '' });
   });
 
-  it('hands records over in order, once; the position follows acknowledgements only', () => {
+  /** Assigned at `start` with its first record (start) copied: batches may follow. */
+  const primed = (start = 0): Probe => {
+    const p = probe();
+    p.call('assign', start);
+    p.call('handedOver', start);
+    p.call('acknowledged', start);
+    p.drainActions();
+    return p;
+  };
+
+  it('the first record of a lifetime goes alone: a broker takes any first sequence from a producer it does not know', () => {
     const p = probe();
     p.call('assign', 0);
     const seq = p.dequeue();
-    for (const o of [0, 1, 2]) {
+    expect(p.call('admit', 0, seq)).toBe(true);
+    p.call('handedOver', 0);
+    expect(p.call('admit', 1, seq)).toBe(false); // not behind an unacknowledged first record
+    expect(p.snapshot().fetching).toBe(false);
+    expect(p.drainActions()).toEqual([{ type: 'pause' }]);
+    p.call('acknowledged', 0);
+    expect(p.drainActions()).toEqual([{ type: 'fetch', offset: 1 }]);
+    const next = p.dequeue();
+    for (const o of [1, 2, 3]) {
+      expect(p.call('admit', o, next)).toBe(true);
+      p.call('handedOver', o);
+    }
+    expect(p.snapshot()).toMatchObject({ fetching: true, inFlight: 3 });
+    // After a producer reset (a new producer), the first record goes alone again.
+    for (const o of [1, 2, 3]) p.call('undelivered', o);
+    p.call('producerReset');
+    p.drainActions();
+    const again = p.dequeue();
+    p.call('handedOver', 1);
+    expect(p.call('admit', 2, again)).toBe(false);
+  });
+
+  it('hands records over in order, once; the position follows acknowledgements only', () => {
+    const p = primed();
+    const seq = p.dequeue();
+    for (const o of [1, 2, 3]) {
       expect(p.call('admit', o, seq)).toBe(true);
       p.call('handedOver', o);
     }
-    expect(p.call('admit', 1, seq)).toBe(false); // already handed over
-    expect(p.snapshot()).toMatchObject({ produced: 3, position: 0, inFlight: 3 });
-    p.call('acknowledged', 0);
+    expect(p.call('admit', 2, seq)).toBe(false); // already handed over
+    expect(p.snapshot()).toMatchObject({ produced: 4, position: 1, inFlight: 3 });
     p.call('acknowledged', 1);
-    expect(p.snapshot()).toMatchObject({ position: 2, inFlight: 1 });
+    p.call('acknowledged', 2);
+    expect(p.snapshot()).toMatchObject({ position: 3, inFlight: 1 });
+  });
+
+  it('does not follow the fetcher past records waiting for room in the producer queue', () => {
+    const p = primed();
+    p.call('parked');
+    expect(p.call('advanceTo', 5)).toBe(false);
+    p.call('unparked');
+    expect(p.call('advanceTo', 5)).toBe(true);
   });
 
   it('a record refused alone: FAILED at it, fetching paused, records dequeued before are dropped', () => {
-    const p = probe();
-    p.call('assign', 0);
+    const p = primed();
     const seq = p.dequeue();
-    p.call('handedOver', 0);
-    p.call('refused', 0, false, 'TOPIC_AUTHORIZATION_FAILED');
-    expect(p.snapshot()).toMatchObject({ state: 'Failed', status: 'FAILED', failedAt: 0, position: 0, fetching: false });
+    p.call('handedOver', 1);
+    p.call('refused', 1, false, 'TOPIC_AUTHORIZATION_FAILED');
+    expect(p.snapshot()).toMatchObject({ state: 'Failed', status: 'FAILED', failedAt: 1, position: 1, fetching: false });
     expect(p.snapshot().reason).toContain('TOPIC_AUTHORIZATION_FAILED');
-    expect(p.drainActions()).toEqual([{ type: 'pause' }, { type: 'partition-failed', offset: 0, message: 'TOPIC_AUTHORIZATION_FAILED' }]);
-    expect(p.call('admit', 1, seq)).toBe(false);
-    expect(p.call('admit', 1, p.dequeue())).toBe(false); // nothing after a FAILED record
+    expect(p.drainActions()).toEqual([{ type: 'pause' }, { type: 'partition-failed', offset: 1, message: 'TOPIC_AUTHORIZATION_FAILED' }]);
+    expect(p.call('admit', 2, seq)).toBe(false);
+    expect(p.call('admit', 2, p.dequeue())).toBe(false); // nothing after a FAILED record
   });
 
   it('a refused batch: drained, then resent one record at a time, and the one refused alone FAILS', () => {
@@ -245,7 +287,9 @@ function simulate(seed: number, options: { records: number; bad: readonly number
       }
     }
   };
+  let brokerKnows = false; // the broker has this partition's state for the current producer
   const reset = (written: boolean) => {
+    brokerKnows = false; // a new producer
     for (const batch of batches) {
       for (const o of batch) {
         if (written) target.push(o); // PURGE_INFLIGHT: it may have reached the target anyway
@@ -270,11 +314,13 @@ function simulate(seed: number, options: { records: number; bad: readonly number
       const fetched = fetcher.paused ? [] : source.filter((o) => o >= fetcher.cursor).slice(0, 1 + Math.floor(random() * 20));
       if (fetched.length > 0) fetcher.cursor = fetched.at(-1)! + 1;
       pending = fetched.map((o) => [o, seq] as const);
+      for (let i = 0; i < pending.length; i++) p.call('parked');
     }
     const batch: number[] = [];
     const room = random() < 0.3 ? Math.floor(random() * 5) : Infinity;
     while (pending.length > 0 && batch.length < room) {
       const [o, seq] = pending.shift()!;
+      p.call('unparked');
       if (p.call('admit', o, seq)) {
         p.call('handedOver', o);
         batch.push(o);
@@ -289,15 +335,30 @@ function simulate(seed: number, options: { records: number; bad: readonly number
       if (next.some((o) => bad.has(o))) {
         for (const o of next) p.call('refused', o, true, 'MSG_SIZE_TOO_LARGE');
         apply();
+        // As Kafka does: a broker with no state of this producer for the partition takes a later
+        // batch whatever its first sequence; then the gapless producer stops and is replaced.
+        if (!brokerKnows) {
+          for (const batch of batches.splice(0)) {
+            for (const o of batch) {
+              target.push(o);
+              p.call('acknowledged', o);
+            }
+          }
+          apply();
+        }
         reset(false);
         break;
       }
+      brokerKnows = true;
       for (const o of next) {
         target.push(o);
         p.call('acknowledged', o);
         apply();
       }
     }
+    // The shard moves a partition past offsets without records when the fetcher is past them
+    // and nothing is in flight or waiting (AdvancePastControlRecords): the fetcher's cursor here.
+    if (random() < 0.3) p.call('advanceTo', fetcher.cursor);
     positions.push(p.snapshot().position);
     if (!options.chaos) continue;
     const r = random();
