@@ -752,6 +752,7 @@ void Shard::HandleConsumerError(rd_kafka_message_t* msg) {
       event.level = 2;
       event.message = "replication position " + std::to_string(position) + " is beyond the source log end " + std::to_string(high) +
                       " (topic recreated or truncated); resuming at " + std::to_string(low);
+      p->restartedPastEnd = true;
     }
     AddEvent(std::move(event));
     // Lost records are reported above; the position moves on so replication continues.
@@ -826,6 +827,21 @@ void Shard::SourceRecreated(TopicRoute& route, const std::string& oldId) {
   for (auto& slot : route.partitions) {
     if (!slot || slot->rt.state() == PartitionState::Unassigned) continue;
     Partition& p = *slot;
+    if (p.restartedPastEnd) {
+      // The fetcher already found its position past the new topic's end and restarted at its
+      // start (source-truncated): copying it again would duplicate it.
+      p.restartedPastEnd = false;
+      ShardEvent event;
+      event.kind = EventKind::SourceRecreated;
+      event.level = 2;
+      event.topic = p.rt.topic();
+      event.partition = p.rt.partition();
+      event.offset = p.rt.position();
+      event.message = "source topic " + p.rt.topic() + " was deleted and created again (topic id " + oldId + " → " + route.topicId +
+                      "): already copying the new topic from its start (what the old topic had after the last stored position was not copied)";
+      AddEvent(std::move(event));
+      continue;
+    }
     int64_t low = -1, high = -1;
     rd_kafka_get_watermark_offsets(consumer_, p.rt.topic().c_str(), p.rt.partition(), &low, &high);
     int64_t lost = high >= 0 && p.rt.position() >= 0 && high > p.rt.position() ? high - p.rt.position() : 0;

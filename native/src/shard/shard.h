@@ -51,6 +51,9 @@ struct Partition {
   std::string remoteTopic;
   int64_t committed = -1;         // position last stored on the target
   bool consumerPaused = false;    // the fetcher is paused now (a mechanism, not a state)
+  // Restarted at the source's start because its position was past the source's end: when the
+  // topic ID then says the topic was recreated, it is already copying the new one.
+  bool restartedPastEnd = false;
   int64_t lastTargetOffset = -1;
   int64_t lastTimestamp = -1;     // of the newest acknowledged record
   uint64_t records = 0;           // acknowledged
