@@ -1,5 +1,7 @@
 #include "admin.h"
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -88,14 +90,18 @@ class AdminWork : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
-    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_.get());
-    rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk_.get(), op_);
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_->rk);
+    rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk_->rk, op_);
     char errstr[256];
     rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs_, errstr, sizeof(errstr));
-    request_(rk_.get(), options, queue);
-    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeoutMs_ + 5000);
+    request_(rk_->rk, options, queue);
+    // Waited for in slices, so a close() ends the wait at once (the request is abandoned).
+    rd_kafka_event_t* event = nullptr;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs_ + 5000);
+    while (!event && !rk_->closed && std::chrono::steady_clock::now() < deadline) event = rd_kafka_queue_poll(queue, 200);
     if (!event) {
-      error_ = "timed out after " + std::to_string(timeoutMs_) + " ms";
+      error_ = rk_->closed ? std::string("the admin client was closed before the answer came")
+                           : "timed out after " + std::to_string(timeoutMs_) + " ms";
     } else if (rd_kafka_event_error(event)) {
       error_ = rd_kafka_event_error_string(event);
       errorCode_ = rd_kafka_event_error(event);
@@ -257,13 +263,14 @@ Admin::Admin(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Admin>(info) {
     rd_kafka_conf_destroy(conf);
     throw Napi::Error::New(env, role + ": " + errstr);
   }
-  rk_ = AdminHandle(rk, rd_kafka_destroy);
+  rk_ = std::make_shared<AdminClient>(rk);
 }
 
 Admin::~Admin() = default;
 
 // close(): no new requests; the client itself is destroyed when the last request still running ends.
 Napi::Value Admin::Close(const Napi::CallbackInfo& info) {
+  if (rk_) rk_->closed = true;
   rk_.reset();
   return info.Env().Undefined();
 }
@@ -284,9 +291,16 @@ Napi::Value Admin::Metadata(const Napi::CallbackInfo& info) {
     Napi::Promise Promise() { return deferred_.Promise(); }
     void Execute() override {
       const rd_kafka_metadata_t* md = nullptr;
-      rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 1, nullptr, &md, timeout_);
+      // In slices of a second, so a close() ends the wait (see AdminClient).
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_);
+      rd_kafka_resp_err_t err;
+      for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        err = rd_kafka_metadata(rk_->rk, 1, nullptr, &md, static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(left, 1000))));
+        if (err != RD_KAFKA_RESP_ERR__TIMED_OUT || rk_->closed || left <= 1000) break;
+      }
       if (err) {
-        error_ = rd_kafka_err2str(err);
+        error_ = rk_->closed ? std::string("the admin client was closed before the answer came") : rd_kafka_err2str(err);
         return;
       }
       Json brokers = Json::Arr();

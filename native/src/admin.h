@@ -5,6 +5,7 @@
 // touches only plain C++ data.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include <librdkafka/rdkafka.h>
@@ -12,8 +13,18 @@
 
 namespace kmirror {
 
-// The client, shared by the Admin object and every request still running on it.
-using AdminHandle = std::shared_ptr<rd_kafka_t>;
+// The client, shared by the Admin object and every request still running on it: destroyed when
+// the last of them lets go. `closed` tells running requests to stop waiting (close() must not
+// leave libuv's pool threads waiting out admin.timeout.ms on a cluster that is down).
+struct AdminClient {
+  explicit AdminClient(rd_kafka_t* handle) : rk(handle) {}
+  ~AdminClient() { rd_kafka_destroy(rk); }
+  AdminClient(const AdminClient&) = delete;
+  AdminClient& operator=(const AdminClient&) = delete;
+  rd_kafka_t* const rk;
+  std::atomic<bool> closed{false};
+};
+using AdminHandle = std::shared_ptr<AdminClient>;
 
 class Admin : public Napi::ObjectWrap<Admin> {
  public:

@@ -224,6 +224,7 @@ export class FlowRunner {
       }
     } catch (err) {
       const message = (err as Error).message;
+      if (this.stopping) return; // its admin client was closed by stop()
       if (message !== this.lastRefreshError) this.deps.log.error({ flow: this.name, err: message }, 'topic refresh failed; retrying');
       this.lastRefreshError = message;
     }
@@ -431,12 +432,13 @@ export class FlowRunner {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     for (const timer of this.restarts) clearTimeout(timer);
-    // The shards are told first: their close runs while the checkpoint emitter finishes.
+    // The shards are told first: their close runs while the rest finishes. The admin clients are
+    // closed next, so a refresh or an ACL sync waiting on a cluster that is down ends now.
     for (const slot of this.slots) slot.handle?.send({ type: 'stop', timeoutMs });
+    this.sourceAdmin.close();
+    this.targetAdmin.close();
     await this.refreshing;
     await this.checkpoints?.stop();
     await Promise.allSettled(this.slots.map((s) => s.handle?.done));
-    this.sourceAdmin.close();
-    this.targetAdmin.close();
   }
 }

@@ -78,7 +78,7 @@ export class HeartbeatEmitter {
     const timer = this.timer;
     this.timer = undefined;
     if (timer) clearTimeout(timer);
-    await this.producer.close();
     this.targetAdmin.close();
+    await this.producer.close();
   }
 }
