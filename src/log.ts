@@ -3,8 +3,10 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /**
- * kmirror's logger (pino, JSON lines on stderr). Secrets are redacted by path as a second line
- * of defence; the first is that no code logs client settings.
+ * kmirror's logger (pino, JSON lines on stderr, written synchronously: an asynchronous write waits
+ * for a libuv pool thread, and those can all be busy with admin requests to a cluster that is
+ * down — the very moment the log matters). Secrets are redacted by path as a second line of
+ * defence; the first is that no code logs client settings.
  */
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {
   return pino({
@@ -16,7 +18,7 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
         '*["sasl.oauthbearer.client.credentials.client.secret"]', '*["sasl.oauthbearer.config"]'],
       censor: '[redacted]',
     },
-  }, pino.destination(2));
+  }, pino.destination({ dest: 2, sync: true }));
 }
 
 /** A logger that drops everything (tests, library use). */

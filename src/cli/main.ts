@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import './threadpool.js'; // first: sizes libuv's pool before anything uses it
 import { Command, Option } from 'commander';
 import { isKmirrorError, ErrorCodes } from '../errors.js';
 import { failover, formatFailover, formatTranslation, resolveFlow, translateGroup } from './offsets.js';

@@ -666,9 +666,14 @@ void Shard::OnDelivery(const rd_kafka_message_t* msg) {
       p->rt.Undelivered(offset);
     } else {
       bool tooLarge = msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || msg->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+      auto route = routes_.find(p->rt.topic());
+      int64_t limit = route != routes_.end() ? route->second.maxMessageBytes : 0;
+      std::string limitText = limit > 0 ? "the remote topic " + p->remoteTopic + " takes at most " + std::to_string(limit) +
+                                              " bytes per batch (max.message.bytes), compressed"
+                                        : "the remote topic's max.message.bytes or the broker's message.max.bytes";
       std::string reason = tooLarge
-          ? "record of " + std::to_string(source->len + source->key_len) + " bytes is larger than the target accepts (the remote "
-                "topic's max.message.bytes or the broker's message.max.bytes): " + rd_kafka_err2str(msg->err)
+          ? "record of " + std::to_string(source->len + source->key_len) + " bytes is larger than the target accepts (" + limitText +
+                "): " + rd_kafka_err2str(msg->err)
           : std::string("the target refused the record: ") + rd_kafka_err2name(msg->err) + " on " + p->remoteTopic + " as " +
                 targetPrincipal_ + " (" + rd_kafka_err2str(msg->err) + ")";
       p->rt.Refused(*this, offset, IsolateOnRefusal(msg->err), reason);
@@ -989,7 +994,10 @@ void Shard::OnRevoke(rd_kafka_topic_partition_list_t* parts) {
   // let go: the next owner then starts exactly where this one stopped. What is not acknowledged
   // by then is copied again by the next owner (duplicates, never a gap).
   int64_t deadline = closing_ ? closeDeadlineMs_ : SteadyMs() + kRevokeFlushMs;
-  FlushProducer(deadline);
+  // Most of the time waits for what is in flight; the rest is kept for storing the positions of
+  // what was acknowledged (a target that never answers must not eat all of it).
+  int64_t now = SteadyMs();
+  FlushProducer(now + std::max<int64_t>(0, deadline - now) * 7 / 10);
   if (!lost) StorePositions(true, parts, static_cast<int>(std::max<int64_t>(0, deadline - SteadyMs())));
   FlushTailSyncs();
   for (int i = 0; i < parts->cnt; i++) {
