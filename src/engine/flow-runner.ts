@@ -67,6 +67,8 @@ interface ShardSlot {
 
 const RETRY_MS = 10_000;
 const RESTART_BACKOFF_MAX_MS = 60_000;
+/** How long a cluster may stay silent while records wait before it is logged (readiness says so at 8 s too). */
+const STALL_LOG_MS = 8_000;
 
 /**
  * Runs one flow `A->B` in this process: keeps remote topics in line (TopicSync) and runs
@@ -279,8 +281,26 @@ export class FlowRunner {
     slot.utilisation = message.utilisation;
     slot.clients = message.clients ?? slot.clients;
     slot.offsetSyncs = message.syncs;
+    this.noteStalls(slot, message.stalls);
     slot.stalls = message.stalls;
     for (const event of message.events) this.logEvent(slot.index, event);
+  }
+
+  /** A cluster silent while records wait (a frozen broker keeps its connections): said once when it starts, once when it ends. */
+  private noteStalls(slot: ShardSlot, now: { targetMs: number; sourceMs: number }): void {
+    const { flow, log } = this.deps;
+    const before = slot.stalls;
+    for (const [side, cluster] of [['targetMs', flow.target], ['sourceMs', flow.source]] as const) {
+      const was = (before?.[side] ?? 0) >= STALL_LOG_MS;
+      const is = now[side] >= STALL_LOG_MS;
+      if (is && !was) {
+        log.warn({ flow: this.name, shard: slot.index, cluster, silentMs: now[side] },
+          side === 'targetMs' ? `no acknowledgement from ${cluster} for ${Math.floor(now[side] / 1000)} s while records wait for it (a broker frozen, cut off or overloaded?)`
+            : `no records from ${cluster} for ${Math.floor(now[side] / 1000)} s while it has records to copy (a broker frozen or cut off?)`);
+      } else if (was && !is) {
+        log.info({ flow: this.name, shard: slot.index, cluster }, `${cluster} answers again`);
+      }
+    }
   }
 
   private logEvent(shard: number, event: ShardEvent): void {
