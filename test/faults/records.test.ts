@@ -345,10 +345,15 @@ describe('faults of the data on real brokers', () => {
     expect.soft(event, `a log line saying the topic was recreated (or a data-loss event with counts); lines since the delete: ${JSON.stringify(events)}`).toBeDefined();
     expect.soft(event?.time ?? Infinity, 'time to report the recreation (ms after the delete)').toBeLessThanOrEqual(10_000);
     expect.soft(complete, `the new topic copied to its end and its position stored within 30 s (stored ${stored[0]}, /status ${JSON.stringify(observed.partition)})`).toBe(true);
-    // Duplicates bound 0: the old topic was copied whole before the delete and the new one is
-    // copied once from its start; a record of the new topic copied from the old topic's position
-    // shows as out of order (ahead of the new topic's first records) and again as a duplicate.
+    // Nothing lost, nothing foreign. The old topic was copied whole before the delete and the new
+    // one is copied from its start once the new topic ID is seen (within one topic refresh). If
+    // the fetcher reads the new topic at the old topic's position before that (it already holds
+    // records there), those records are copied once early: out of order and again as duplicates,
+    // at most the new records at or after the old position (NEW − OLD). Counted, never a skip.
+    const early = NEW - OLD;
     expect(verdict.partitions[0], `old + new against the target: ${describeVerdict(verdict)}`)
-      .toMatchObject({ source: OLD + NEW, lost: 0, outOfOrder: 0, foreign: 0, duplicates: 0 });
+      .toMatchObject({ source: OLD + NEW, lost: 0, foreign: 0 });
+    expect(verdict.partitions[0]!.outOfOrder, describeVerdict(verdict)).toBeLessThanOrEqual(early);
+    expect(verdict.partitions[0]!.duplicates, describeVerdict(verdict)).toBeLessThanOrEqual(early);
   }, 180_000);
 });
