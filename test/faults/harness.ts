@@ -233,7 +233,10 @@ export async function storedPositions(targetServers: string, group: string, remo
   options: { raw?: boolean } = {}): Promise<number[]> {
   const admin = new Admin({ 'bootstrap.servers': targetServers });
   try {
-    const offsets = await admin.listConsumerGroupOffsets(group, Array.from({ length: partitions }, (_, partition) => ({ topic: remote, partition })), 10_000);
+    // Right after a broker restart its group coordinator answers "load in progress" for a while: waited out.
+    const offsets = await waitFor(`stored positions of ${group}`, () =>
+      admin.listConsumerGroupOffsets(group, Array.from({ length: partitions }, (_, partition) => ({ topic: remote, partition })), 10_000),
+    60_000, 250);
     // -1: nothing stored (a restart starts at the beginning); raw keeps it.
     return offsets.sort((a, b) => a.partition - b.partition).map((o) => (options.raw ? o.offset : Math.max(0, o.offset)));
   } finally {
@@ -345,7 +348,8 @@ export async function judge(what: string, source: { servers: string; topic: stri
  * adds when it copies everything once.
  */
 export async function recopyOnRestart(targetServers: string, group: string, remote: string, partitions: number): Promise<{ stored: number[]; ends: number[]; recopy: number }> {
-  const [stored, ends] = await Promise.all([storedPositions(targetServers, group, remote, partitions), endOffsets(targetServers, remote, partitions)]);
+  const [stored, ends] = await Promise.all([storedPositions(targetServers, group, remote, partitions),
+    waitFor(`end offsets of ${remote}`, () => endOffsets(targetServers, remote, partitions), 60_000, 250)]);
   return { stored, ends, recopy: sum(ends.map((end, p) => Math.max(0, end - stored[p]!))) };
 }
 
