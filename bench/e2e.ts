@@ -2,6 +2,7 @@
  * End-to-end replication benchmark: Apache MirrorMaker 2 and kmirror on the same data.
  *
  *   npm run bench -- [--only mm2] [--records 2M] [--compression none,lz4,zstd] [--latency-seconds 30]
+ *                    [--security sasl-ssl]
  *
  * For every replicator × target compression, one after the other:
  *   1. two fresh single-node KRaft clusters, `source` and `target` (src/local-kafka);
@@ -19,6 +20,10 @@
  *      − source CreateTime);
  *   6. the replicator is stopped (SIGTERM);
  *   7. harness floor: the same load through one topic with no replicator; the clusters stop.
+ * With `--security sasl-ssl` the brokers also have secured listeners (src/local-kafka/security.ts,
+ * no authorizer) and the replicator connects to both over SASL_SSL with SCRAM-SHA-512 (PKCS12
+ * truststore); the harness (preload, polling, verification, latency) stays on PLAINTEXT, so the
+ * difference between the two modes is what TLS and SASL cost the replicator and the brokers.
  * Each variant waits for a quiet machine first and is run again if other processes disturbed it.
  * Then a table is printed and the figures written to bench/results/. See bench/README.md.
  */
@@ -59,8 +64,15 @@ const VERIFY_ROUNDS = 3;
 const MISSING_STILL_SECONDS = 30;
 const MISSING_MAX_SECONDS = 180;
 
+/** How the replicator connects to both clusters. */
+type SecurityMode = 'none' | 'sasl-ssl';
+const SECURITY_MODES: readonly SecurityMode[] = ['none', 'sasl-ssl'];
+/** The SASL user of `--security sasl-ssl`. */
+const BENCH_USER = 'bench';
+
 interface Options {
   records: number;
+  security: SecurityMode;
   replicators: string[];
   compression: Compression[];
   tasks: number;
@@ -161,6 +173,8 @@ interface ThroughputResult {
 interface VariantResult {
   readonly replicator: string;
   readonly compression: Compression;
+  /** How the replicator connected (absent in files from before --security: none). */
+  readonly security?: SecurityMode;
   /** When this variant started, and by which command (a latest-*.json file may merge several runs). */
   readonly startedAt?: string;
   readonly command?: string;
@@ -269,7 +283,14 @@ function warnForeign(tag: string, phase: string, activity: ForeignActivity): voi
 async function startClusters(options: Options, tag: string): Promise<LocalClusters> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startLocalClusters({ heapMb: options.brokerHeapMb, log: (l) => log(`${tag}: ${l}`) });
+      return await startLocalClusters({
+        heapMb: options.brokerHeapMb, log: (l) => log(`${tag}: ${l}`),
+        ...(options.security === 'sasl-ssl' && {
+          // Transport security only: no authorizer, no Kerberos.
+          clusters: [{ name: 'source', security: { authorizer: false } }, { name: 'target', security: { authorizer: false } }],
+          security: { users: [BENCH_USER], kerberos: false },
+        }),
+      });
     } catch (err) {
       if (attempt >= 3) throw err;
       log(`${tag}: the clusters did not start (${(err as Error).message}); trying again`);
@@ -291,10 +312,10 @@ const running: { process?: ReplicatorProcess; clusters?: LocalClusters } = {};
 
 async function runVariant(replicator: Replicator, compression: Compression, options: Options, payload: Payload,
   benchDir: string, attempt = 1): Promise<VariantResult> {
-  const tag = `${replicator.name}/${compression}`;
+  const tag = `${replicator.name}/${compression}${options.security === 'none' ? '' : `/${options.security}`}`;
   const N = options.records;
   const partial: { -readonly [K in keyof VariantResult]?: VariantResult[K] } = {
-    startedAt: new Date().toISOString(), command: commandLine(),
+    security: options.security, startedAt: new Date().toISOString(), command: commandLine(),
   };
   let proc: ReplicatorProcess | undefined;
   let clusters: LocalClusters | undefined;
@@ -323,13 +344,18 @@ async function runVariant(replicator: Replicator, compression: Compression, opti
     await promisify(execFile)('sync');
     await delay(options.settleSeconds * 1000);
 
-    const dir = join(benchDir, `${replicator.name}-${compression}${attempt > 1 ? `-attempt${attempt}` : ''}`);
+    const dir = join(benchDir, `${replicator.name}-${compression}${options.security === 'none' ? '' : `-${options.security}`}` +
+      `${attempt > 1 ? `-attempt${attempt}` : ''}`);
     await mkdir(dir, { recursive: true });
     const propertiesFile = join(dir, 'mm2.properties');
+    const secured = options.security === 'sasl-ssl'
+      ? { source: source.security!.client('SCRAM-SHA-512', BENCH_USER, { store: 'PKCS12' }).java,
+          target: target.security!.client('SCRAM-SHA-512', BENCH_USER, { store: 'PKCS12' }).java }
+      : undefined;
     await writeFile(propertiesFile, mm2Properties({
       sourceBootstrap: source.bootstrapServers, targetBootstrap: target.bootstrapServers,
-      topic: SOURCE_TOPIC, tasks: options.tasks, compression,
-    }));
+      topic: SOURCE_TOPIC, tasks: options.tasks, compression, ...(secured && { clusters: secured }),
+    }), { mode: secured ? 0o600 : 0o644 });
 
     targetWatch = await OffsetWatcher.open(target.bootstrapServers);
     const brokers = { source: brokerMonitor(source), target: brokerMonitor(target) };
@@ -559,10 +585,11 @@ function table(results: readonly VariantResult[]): string {
     const v = r.content?.verdict;
     const verdict = v ? `${v.lost}/${v.duplicates}/${v.outOfOrder}${v.foreign ? ` +${v.foreign} foreign` : ''}` : '–';
     if (!r.throughput || !r.cpu || !r.memory) {
-      return [r.replicator, r.compression, verdict, `FAILED: ${r.error ?? ''}`.slice(0, 60), ...Array(header.length - 4).fill('')];
+      return [`${r.replicator}${r.security && r.security !== 'none' ? ` ${r.security.toUpperCase()}` : ''}`, r.compression, verdict, `FAILED: ${r.error ?? ''}`.slice(0, 60), ...Array(header.length - 4).fill('')];
     }
     const t = r.throughput;
-    const name = `${r.replicator}${r.interference?.disturbed ? ' (!)' : ''}${r.ok ? '' : ' FAILED'}`;
+    const name = `${r.replicator}${r.security && r.security !== 'none' ? ` ${r.security.toUpperCase()}` : ''}` +
+      `${r.interference?.disturbed ? ' (!)' : ''}${r.ok ? '' : ' FAILED'}`;
     const fmt = (n: number | null | undefined) => (n === null || n === undefined ? '–' : n.toLocaleString('en'));
     return [
       name, r.compression, verdict, fmt(t.wallSeconds), fmt(t.recordsPerSecond), fmt(t.mibPerSecond),
@@ -586,6 +613,8 @@ async function main(): Promise<void> {
     .description('End-to-end replication benchmark of MirrorMaker 2 and kmirror on local Kafka clusters')
     .addOption(new Option('--records <n>', 'records to preload and replicate (e.g. 200k, 2M, 10M)')
       .argParser(parseCount).default(2_000_000, '2M'))
+    .addOption(new Option('--security <mode>', 'how the replicator connects to both clusters: none (PLAINTEXT) or sasl-ssl ' +
+      '(SASL_SSL, SCRAM-SHA-512; the brokers get secured listeners, no authorizer)').choices(SECURITY_MODES).default('none'))
     .addOption(new Option('--replicators <list>', 'comma-separated: mm2, kmirror').argParser(parseReplicators)
       .default(['mm2', 'kmirror'], 'mm2,kmirror'))
     .addOption(new Option('--only <name>', 'run one replicator (same as --replicators <name>)')
@@ -638,7 +667,8 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   log(`machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memTotalGiB} GiB, ${machine.java}, ` +
     `node ${machine.node}, librdkafka ${machine.librdkafka}`);
-  log(`run: ${options.replicators.join(', ')} × ${options.compression.join(', ')}; ` +
+  log(`run: ${options.replicators.join(', ')} × ${options.compression.join(', ')}` +
+    `${options.security === 'none' ? '' : ` over ${options.security.toUpperCase()} (SCRAM-SHA-512)`}; ` +
     `${options.records.toLocaleString('en')} records of ${payload.recordBytes} B (key+value); files in ${benchDir}`);
 
   const stop = async (signal: string) => {
@@ -698,14 +728,15 @@ async function main(): Promise<void> {
   };
   const resultsDir = join(packageRoot, 'bench', 'results');
   await mkdir(join(resultsDir, 'runs'), { recursive: true });
-  const runFile = join(resultsDir, 'runs', `${stamp}-${options.replicators.join('-')}-${recordsLabel(options.records)}.json`);
+  const securityLabel = options.security === 'none' ? '' : `-${options.security}`;
+  const runFile = join(resultsDir, 'runs', `${stamp}-${options.replicators.join('-')}${securityLabel}-${recordsLabel(options.records)}.json`);
   await writeFile(runFile, JSON.stringify(report, null, 2) + '\n');
   const written = [runFile];
   if (options.latest) {
     for (const replicator of options.replicators) {
       const own = results.filter((r) => r.replicator === replicator);
       if (!own.some((r) => r.ok)) continue;
-      const file = join(resultsDir, `latest-${replicator}-${recordsLabel(options.records)}.json`);
+      const file = join(resultsDir, `latest-${replicator}${securityLabel}-${recordsLabel(options.records)}.json`);
       // Variants this run did not measure keep their figures from the file (each has its startedAt).
       let kept: VariantResult[] = [];
       try {

@@ -6,6 +6,8 @@
  * that writes replicated records) is built from `clusterProps(target)`, i.e. the `target.`-prefixed
  * keys; top-level `producer.*` keys do not reach it (MirrorMakerConfig.workerConfig).
  */
+import { toJavaProperties } from '../../src/local-kafka/security.js';
+
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -17,6 +19,11 @@ export interface Mm2PropertiesOptions {
   readonly tasks: number;
   /** producer.compression.type of the target producer. */
   readonly compression: Compression;
+  /**
+   * Java client settings of each cluster (bootstrap.servers, security.protocol, SASL, trust
+   * store), written as `source.*` / `target.*` in place of the bootstrap servers: `--security`.
+   */
+  readonly clusters?: { readonly source: Readonly<Record<string, string>>; readonly target: Readonly<Record<string, string>> };
 }
 
 /** High-volume client settings (MM2 tuning guidance: bigger batches, longer linger, bigger fetches). */
@@ -32,8 +39,9 @@ export function mm2Properties(options: Mm2PropertiesOptions): string {
   const lines = [
     '# written by bench/e2e.ts',
     'clusters = source, target',
-    `source.bootstrap.servers = ${options.sourceBootstrap}`,
-    `target.bootstrap.servers = ${options.targetBootstrap}`,
+    ...(options.clusters
+      ? [toJavaProperties(options.clusters.source, 'source.').trim(), toJavaProperties(options.clusters.target, 'target.').trim()]
+      : [`source.bootstrap.servers = ${options.sourceBootstrap}`, `target.bootstrap.servers = ${options.targetBootstrap}`]),
     '',
     'source->target.enabled = true',
     `source->target.topics = ${options.topic}`,
