@@ -324,7 +324,8 @@ class ConfigBuilder {
     const aliased = this.splitAlias(key);
     if (aliased) return this.classifyClusterKey(entry, ...aliased);
 
-    const role = roleOf(key);
+    // An MM2 setting whose name starts like a role override (admin.timeout.ms) is the setting.
+    const role = isSettingName(key) ? undefined : roleOf(key);
     if (role) {
       this.checkClientValue(role[0], role[1], entry);
       this.topRoles[role[0]].set(role[1], entry);
@@ -390,7 +391,7 @@ class ConfigBuilder {
     const rest = afterArrow.slice(target.length + 1);
     const draft = this.flowDraft(name);
     draft.raw.set(rest, entry.value);
-    const role = roleOf(rest);
+    const role = isSettingName(rest) ? undefined : roleOf(rest);
     if (isProcessSettingName(rest)) {
       this.error(`'${rest}' is process-wide, not a flow setting: write it at top level`, entry.key, entry.line);
     } else if (rest === 'enabled') draft.enabled = entry;

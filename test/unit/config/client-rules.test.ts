@@ -46,3 +46,13 @@ describe('numeric client settings', () => {
     expect(errorsOf('producer.max.request.size = 4194304\nconsumer.fetch.max.bytes = 52428800\n')).toEqual([]);
   });
 });
+
+describe('MM2 settings named like a role override', () => {
+  it('admin.timeout.ms is the MM2 setting, not the admin client\'s timeout.ms (top level and per flow)', () => {
+    const { config, issues } = checkMirrorConfig(`${base}admin.timeout.ms = 30000\nA->B.admin.timeout.ms = 5000\n`);
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(config!.flows.find((f) => f.name === 'A->B')!.settings['admin.timeout.ms']).toBe(5000);
+    expect(config!.flows.find((f) => f.name === 'A->B')!.clients.targetAdmin['timeout.ms']).toBeUndefined();
+    expect(config!.flows.find((f) => f.name === 'B->A')!.settings['admin.timeout.ms']).toBe(30000);
+  });
+});
