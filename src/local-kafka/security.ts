@@ -8,6 +8,7 @@ import type { KafkaDistribution } from './distribution.js';
 import { KerberosKdc, missingKerberosPrograms } from './kdc.js';
 import { freeLoopbackPort } from './ports.js';
 import { CertificateAuthority, keytoolFor, randomPassword, type CaFiles, type CertificateFiles } from './pki.js';
+import type { AclBinding as NativeAclBinding } from '../native/addon.js';
 
 const run = promisify(execFile);
 
@@ -125,16 +126,8 @@ export interface AclBinding {
   readonly host?: string;
 }
 
-/** One ACL as the broker lists it. */
-export interface AclEntry {
-  readonly resourceType: string;
-  readonly name: string;
-  readonly patternType: string;
-  readonly principal: string;
-  readonly host: string;
-  readonly operation: string;
-  readonly permission: string;
-}
+/** One ACL as the broker lists it: the addon's AclBinding shape (the native addon itself is not used here). */
+export type AclEntry = NativeAclBinding;
 
 /** Renders settings as a Java .properties text (escaped so multi-line PEM values survive), each key prefixed. */
 export function toJavaProperties(settings: Readonly<Record<string, string>>, prefix = ''): string {

@@ -3,8 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { loadFlowPolicies } from '../../src/config/flow-policies.js';
 import { parseMirrorConfig } from '../../src/config/mirror-config.js';
@@ -15,7 +13,7 @@ import { Checkpoint } from '../../src/mirror-client/checkpoint.js';
 import { Admin, readRecords } from '../../src/native/addon.js';
 import { packageRoot } from '../../src/paths.js';
 import { describeVerdict, type Verdict } from '../support/content.js';
-import { compareCopy, endOffsets, produceRecords, setGroupOffsets, waitFor } from '../support/kmirror.js';
+import { capturingLogger, compareCopy, endOffsets, produceRecords, setGroupOffsets, waitFor } from '../support/kmirror.js';
 
 
 /**
@@ -164,14 +162,8 @@ async function runEngine(text: string): Promise<RunningFlow> {
   expect(config.warnings.map((w) => w.message)).toEqual([]);
   const { policies, issues } = await loadFlowPolicies(config);
   if (issues.length > 0) throw new Error(issues.map((i) => i.message).join('; '));
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const engine = await Engine.start(config, policies, { log: pino({ level: 'debug' }, sink), reportIntervalMs: 200 });
+  const { log, logs } = capturingLogger();
+  const engine = await Engine.start(config, policies, { log, reportIntervalMs: 200 });
   let stopped: Promise<void> | undefined;
   return { engine, logs, stop: () => (stopped ??= engine.stop(15_000)) };
 }

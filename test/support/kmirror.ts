@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { onTestFinished } from 'vitest';
 import { loadFlowPolicies } from '../../src/config/flow-policies.js';
 import { parseMirrorConfig } from '../../src/config/mirror-config.js';
@@ -75,11 +75,8 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
-/** Runs the replication engine in this process on mm2.properties text; stopped when the test ends. */
-export async function startEngine(text: string): Promise<TestEngine> {
-  const config = parseMirrorConfig(text);
-  const { policies, issues } = await loadFlowPolicies(config);
-  if (issues.length > 0) throw new Error(issues.map((i) => i.message).join('; '));
+/** A debug-level logger whose lines a test can read, parsed. */
+export function capturingLogger(): { log: Logger; logs: Record<string, unknown>[] } {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -87,7 +84,16 @@ export async function startEngine(text: string): Promise<TestEngine> {
       done();
     },
   });
-  const engine = await Engine.start(config, policies, { log: pino({ level: 'debug' }, sink), reportIntervalMs: 200 });
+  return { log: pino({ level: 'debug' }, sink), logs };
+}
+
+/** Runs the replication engine in this process on mm2.properties text; stopped when the test ends. */
+export async function startEngine(text: string): Promise<TestEngine> {
+  const config = parseMirrorConfig(text);
+  const { policies, issues } = await loadFlowPolicies(config);
+  if (issues.length > 0) throw new Error(issues.map((i) => i.message).join('; '));
+  const { log, logs } = capturingLogger();
+  const engine = await Engine.start(config, policies, { log, reportIntervalMs: 200 });
   let stopped = false;
   const stop = async () => {
     if (!stopped) {

@@ -393,14 +393,7 @@ void Shard::FetchFrom(const PartitionRuntime& rt, int64_t offset) {
 }
 
 void Shard::Emit(const PartitionRuntime& rt, EventKind kind, int level, int64_t offset, const std::string& message) {
-  ShardEvent event;
-  event.kind = kind;
-  event.level = level;
-  event.topic = rt.topic();
-  event.partition = rt.partition();
-  event.offset = offset;
-  event.message = message;
-  AddEvent(std::move(event));
+  if (Partition* p = PartitionFor(rt.topic(), rt.partition(), false)) AddPartitionEvent(kind, level, *p, offset, message);
 }
 
 // --- the copy loop ---
@@ -836,15 +829,9 @@ void Shard::SourceRecreated(TopicRoute& route, const std::string& oldId) {
       // The fetcher already found its position past the new topic's end and restarted at its
       // start (source-truncated): copying it again would duplicate it.
       p.restartedPastEnd = false;
-      ShardEvent event;
-      event.kind = EventKind::SourceRecreated;
-      event.level = 2;
-      event.topic = p.rt.topic();
-      event.partition = p.rt.partition();
-      event.offset = p.rt.position();
-      event.message = "source topic " + p.rt.topic() + " was deleted and created again (topic id " + oldId + " → " + route.topicId +
-                      "): already copying the new topic from its start (what the old topic had after the last stored position was not copied)";
-      AddEvent(std::move(event));
+      AddPartitionEvent(EventKind::SourceRecreated, 2, p, p.rt.position(),
+                        "source topic " + p.rt.topic() + " was deleted and created again (topic id " + oldId + " → " + route.topicId +
+                            "): already copying the new topic from its start (what the old topic had after the last stored position was not copied)");
       continue;
     }
     int64_t low = -1, high = -1;
@@ -852,17 +839,11 @@ void Shard::SourceRecreated(TopicRoute& route, const std::string& oldId) {
     int64_t lost = high >= 0 && p.rt.position() >= 0 && high > p.rt.position() ? high - p.rt.position() : 0;
     int64_t start = 0;
     if (rd_kafka_query_watermark_offsets(consumer_, p.rt.topic().c_str(), p.rt.partition(), &low, &high, kWatermarkWaitMs) == 0) start = low;
-    ShardEvent event;
-    event.kind = EventKind::SourceRecreated;
-    event.level = 2;
-    event.topic = p.rt.topic();
-    event.partition = p.rt.partition();
-    event.offset = p.rt.position();
-    event.count = lost;
-    event.message = "source topic " + p.rt.topic() + " was deleted and created again (topic id " + oldId + " → " + route.topicId +
-                    "): " + std::to_string(lost) + " record(s) of the old topic after position " + std::to_string(p.rt.position()) +
-                    " were not copied (as far as the fetcher saw); copying the new topic from offset " + std::to_string(start);
-    AddEvent(std::move(event));
+    AddPartitionEvent(EventKind::SourceRecreated, 2, p, p.rt.position(),
+                      "source topic " + p.rt.topic() + " was deleted and created again (topic id " + oldId + " → " + route.topicId +
+                          "): " + std::to_string(lost) + " record(s) of the old topic after position " + std::to_string(p.rt.position()) +
+                          " were not copied (as far as the fetcher saw); copying the new topic from offset " + std::to_string(start),
+                      lost);
     p.syncs.Reset();
     p.committed = -1;
     p.rt.Assign(*this, start);  // a new lifetime: records fetched from the old topic are dropped
@@ -885,16 +866,10 @@ bool Shard::StoredForEarlierTopic(Partition& p, const rd_kafka_topic_partition_t
   if (route == routes_.end() || route->second.topicId.empty() || stored.offset < 0 || !stored.metadata || stored.metadata_size == 0) return false;
   std::string storedId(static_cast<const char*>(stored.metadata), stored.metadata_size);
   if (storedId == route->second.topicId) return false;
-  ShardEvent event;
-  event.kind = EventKind::SourceRecreated;
-  event.level = 2;
-  event.topic = p.rt.topic();
-  event.partition = p.rt.partition();
-  event.offset = stored.offset;
-  event.message = "the stored position " + std::to_string(stored.offset) + " belongs to an earlier topic named " + p.rt.topic() +
-                  " (topic id " + storedId + "); this one is " + route->second.topicId +
-                  ": copying it from its start (what the earlier topic had after the position was not copied)";
-  AddEvent(std::move(event));
+  AddPartitionEvent(EventKind::SourceRecreated, 2, p, stored.offset,
+                    "the stored position " + std::to_string(stored.offset) + " belongs to an earlier topic named " + p.rt.topic() +
+                        " (topic id " + storedId + "); this one is " + route->second.topicId +
+                        ": copying it from its start (what the earlier topic had after the position was not copied)");
   return true;
 }
 
@@ -1210,8 +1185,16 @@ void Shard::AddThreadSafe(ShardEvent event) {
 
 void Shard::AddEvent(ShardEvent event) { events_.push_back(std::move(event)); }
 
-void Shard::AddPartitionEvent(EventKind kind, int level, const Partition& p, int64_t offset, std::string message) {
-  Emit(p.rt, kind, level, offset, message);
+void Shard::AddPartitionEvent(EventKind kind, int level, const Partition& p, int64_t offset, std::string message, int64_t count) {
+  ShardEvent event;
+  event.kind = kind;
+  event.level = level;
+  event.topic = p.rt.topic();
+  event.partition = p.rt.partition();
+  event.offset = offset;
+  event.count = count;
+  event.message = std::move(message);
+  AddEvent(std::move(event));
 }
 
 // --- the JS surface ---

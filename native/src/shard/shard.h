@@ -145,7 +145,7 @@ class Shard : public Napi::ObjectWrap<Shard>, public PartitionDriver, public Eve
   Partition* PartitionFor(rd_kafka_topic_t* rkt, int32_t partition);
   template <typename F> void ForEachPartition(F f);
   void AddEvent(ShardEvent event);
-  void AddPartitionEvent(EventKind kind, int level, const Partition& p, int64_t offset, std::string message);
+  void AddPartitionEvent(EventKind kind, int level, const Partition& p, int64_t offset, std::string message, int64_t count = -1);
   void ThrowIfClosed(const Napi::Env& env) const;
   void Destroy();
 
